@@ -1,0 +1,34 @@
+//! Writing the result: stdout, or a file replaced atomically so that a
+//! failed run never leaves a partial or clobbered output.
+
+use std::io::Write;
+use std::path::Path;
+
+pub fn write(path: Option<&str>, bytes: &[u8]) -> Result<(), String> {
+    match path {
+        None | Some("-") => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes).and_then(|_| out.flush()).map_err(|e| format!("cannot write to standard output: {e}"))
+        }
+        Some(path) => {
+            let target = Path::new(path);
+            let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let mut tmp = tempfile::Builder::new()
+                .prefix(".qopt-")
+                .suffix(".tmp")
+                .tempfile_in(dir)
+                .map_err(|e| format!("cannot create a temporary file in '{}': {e}", dir.display()))?;
+            tmp.write_all(bytes).and_then(|_| tmp.flush()).map_err(|e| format!("cannot write '{path}': {e}"))?;
+            tmp.persist(target).map_err(|e| format!("cannot write '{path}': {}", e.error))?;
+            Ok(())
+        }
+    }
+}
+
+/// Whether two paths name the same existing file.
+pub fn same_file(a: &str, b: &str) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
