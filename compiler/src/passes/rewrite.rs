@@ -24,6 +24,9 @@ impl Counters {
     }
 
     pub fn add(&self, name: &'static str, n: usize) {
+        if n == 0 {
+            return;
+        }
         *self.0.borrow_mut().entry(name).or_default() += n;
     }
 

@@ -8,7 +8,7 @@ mod output;
 
 use clap::Parser;
 use cli::Cli;
-use std::process::ExitCode;
+use std::{io::IsTerminal, process::ExitCode};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -42,6 +42,7 @@ fn init_logging(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .without_time()
         .init();
