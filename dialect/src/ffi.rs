@@ -2,7 +2,10 @@
 //! Every `unsafe` block of the crate lives here, each with its reason.
 
 use melior::{
-    ir::{attribute::AttributeLike, Attribute, Location, Module, OperationRef, Type, TypeLike, Value, ValueLike},
+    ir::{
+        attribute::AttributeLike, operation::OperationLike, Attribute, Location, Module, OperationRef, Type, TypeLike,
+        Value, ValueLike,
+    },
     Context,
 };
 use mlir_sys::{
@@ -11,7 +14,7 @@ use mlir_sys::{
     mlirDenseInt32ResourceElementsAttrGetValue, mlirDenseInt8ResourceElementsAttrGetValue,
     mlirDenseUInt8ResourceElementsAttrGetValue, mlirElementsAttrGetNumElements, mlirEmitError, mlirModuleCreateParse,
     mlirOpOperandGetNextUse, mlirOpOperandGetOwner, mlirOpOperandIsNull, mlirOpResultGetOwner, mlirOperationDestroy,
-    mlirValueGetFirstUse,
+    mlirOperationSetOperand, mlirValueGetFirstUse,
 };
 
 /// The operations that use `value`, once per use (an op using it twice is listed twice).
@@ -36,6 +39,14 @@ pub fn defining_op<'c, 'a>(value: Value<'c, 'a>) -> Option<OperationRef<'c, 'a>>
     }
     // SAFETY: checked above that `value` is an op result, so its owner is a live op.
     Some(unsafe { OperationRef::from_raw(mlirOpResultGetOwner(value.to_raw())) })
+}
+
+/// Makes operand `index` of `op` read `value`. Inside a rewrite pattern, wrap
+/// it in the rewriter's start/finalize_op_modification.
+pub fn set_operand(op: OperationRef, index: usize, value: Value) {
+    assert!(index < op.operand_count(), "operand {index} out of range");
+    // SAFETY: `op` and `value` are live in the same context and the index was checked.
+    unsafe { mlirOperationSetOperand(op.to_raw(), index as isize, value.to_raw()) }
 }
 
 /// Reports an error diagnostic through the context's diagnostic engine.

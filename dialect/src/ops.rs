@@ -53,6 +53,11 @@ op_kinds! {
 }
 
 impl OpKind {
+    /// The kind of a `quant` op; `None` for any other op.
+    pub fn of<'c: 'a, 'a>(op: &impl melior::ir::operation::OperationLike<'c, 'a>) -> Option<OpKind> {
+        op.name().as_string_ref().as_str().ok().and_then(OpKind::from_name)
+    }
+
     /// Element-wise ops with one input and an output of the same type.
     pub fn is_unary_elementwise(self) -> bool {
         use OpKind::*;

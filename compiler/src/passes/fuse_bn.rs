@@ -82,7 +82,11 @@ fn fold(bn: OperationRef, rewriter: PatternRewriter, counters: &Counters, report
     match plan(&bn) {
         Ok(plan) => {
             apply_plan(&bn, &plan, rewriter);
-            counters.bump(if plan.producer_kind == OpKind::Conv2d { "conv2d+batch_norm fused" } else { "linear+batch_norm fused" });
+            counters.bump(if plan.producer_kind == OpKind::Conv2d {
+                "conv2d+batch_norm fused"
+            } else {
+                "linear+batch_norm fused"
+            });
             counters.add("negative-scale channels (sign flips)", plan.sign_flips);
             counters.add("saturations", plan.saturations);
             true
@@ -155,7 +159,10 @@ fn plan<'c, 'a>(bn: &OperationRef<'c, 'a>) -> Result<Plan<'c, 'a>, Skip> {
             && sole_user(q.result(0).unwrap().into()).is_some()
             && sole_user(def.result(0).unwrap().into()).is_some();
         if !single {
-            return Err(refused("refused: shared quantize/dequantize", "the quantize/dequantize between the producer and the batch_norm has other users"));
+            return Err(refused(
+                "refused: shared quantize/dequantize",
+                "the quantize/dequantize between the producer and the batch_norm has other users",
+            ));
         }
         def = producer;
     }
@@ -168,7 +175,10 @@ fn plan<'c, 'a>(bn: &OperationRef<'c, 'a>) -> Result<Plan<'c, 'a>, Skip> {
         return Err(refused("refused: rank mismatch", "the batch_norm rank does not match its producer"));
     }
     if ffi::users(def.result(0).unwrap().into()).len() != 1 {
-        return Err(refused("refused: producer has other users", format!("the {} result has other users", producer_kind.short_name())));
+        return Err(refused(
+            "refused: producer has other users",
+            format!("the {} result has other users", producer_kind.short_name()),
+        ));
     }
     let params: Vec<Vec<f32>> = (1..5)
         .map(|i| operand(bn, i).and_then(float_constant))
@@ -185,16 +195,16 @@ fn plan<'c, 'a>(bn: &OperationRef<'c, 'a>) -> Result<Plan<'c, 'a>, Skip> {
     let r: Vec<f64> = gamma.iter().zip(var).map(|(&g, &v)| g as f64 / (v as f64 + eps).sqrt()).collect();
 
     let weight_value = operand(&def, 1).ok_or(Skip::NoMatch)?;
-    let (weight, weight_type, int_type) = read_weight(weight_value)
-        .ok_or_else(|| refused("refused: non-constant weight", format!("the {} weight is not a constant", producer_kind.short_name())))?;
+    let (weight, weight_type, int_type) = read_weight(weight_value).ok_or_else(|| {
+        refused("refused: non-constant weight", format!("the {} weight is not a constant", producer_kind.short_name()))
+    })?;
     let bias = match operand(&def, 2) {
         None => Some(vec![0.0; r.len()]),
         Some(b) => float_constant(b),
     }
     .ok_or_else(|| refused("refused: non-constant bias", "the bias is not a constant"))?;
-    let new_bias: Vec<f32> = (0..r.len())
-        .map(|c| ((bias[c] as f64 - mean[c] as f64) * r[c] + beta[c] as f64) as f32)
-        .collect();
+    let new_bias: Vec<f32> =
+        (0..r.len()).map(|c| ((bias[c] as f64 - mean[c] as f64) * r[c] + beta[c] as f64) as f32).collect();
 
     let mut plan = Plan {
         producer: def,
@@ -214,7 +224,10 @@ fn plan<'c, 'a>(bn: &OperationRef<'c, 'a>) -> Result<Plan<'c, 'a>, Skip> {
         Weight::Float(_) => {}
         Weight::FakeQuant(w, q) | Weight::Int(w, q) => {
             if q.axis.is_some_and(|a| a != 0) {
-                return Err(refused("refused: weight quantized on another axis", "the weight is quantized per channel on an axis other than 0"));
+                return Err(refused(
+                    "refused: weight quantized on another axis",
+                    "the weight is quantized per channel on an axis other than 0",
+                ));
             }
             let (params, mirrored) = rescale_params(q, &r);
             plan.sign_flips = r.iter().filter(|&&x| x < 0.0).count();
@@ -446,13 +459,17 @@ fn apply_plan(bn: &OperationRef, plan: &Plan, rewriter: PatternRewriter) {
                 insert(&rw, quant_op(context, location, "quant.dequantize", ints, params, bias_ty))
             }
             None => {
-                let tensor = ConstTensor { shape: vec![n], elem: ElemType::F32, values: Values::F32(plan.new_bias.clone()) };
+                let tensor =
+                    ConstTensor { shape: vec![n], elem: ElemType::F32, values: Values::F32(plan.new_bias.clone()) };
                 insert(&rw, constant_op(context, location, &tensor, bias_ty))
             }
         };
         let attributes: Vec<_> = plan.producer.attributes().collect();
         let result_ty = plan.producer.result(0).expect("one result").r#type();
-        let fused = insert(&rw, build(location, plan.producer_kind.name(), &[plan.input, weight, bias], &attributes, result_ty));
+        let fused = insert(
+            &rw,
+            build(location, plan.producer_kind.name(), &[plan.input, weight, bias], &attributes, result_ty),
+        );
         rw.replace_op_with_values(*bn, &[fused]);
     });
 }

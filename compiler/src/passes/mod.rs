@@ -5,6 +5,7 @@
 
 mod disable_unnecessary_quant;
 mod fuse_bn;
+pub mod fusible;
 mod prune;
 pub mod rewrite;
 
