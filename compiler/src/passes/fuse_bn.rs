@@ -231,7 +231,7 @@ fn plan<'c, 'a>(bn: &OperationRef<'c, 'a>) -> Result<Plan<'c, 'a>, Skip> {
             }
             let (params, mirrored) = rescale_params(q, &r);
             plan.sign_flips = r.iter().filter(|&&x| x < 0.0).count();
-            plan.saturations = count_saturations(w, q, &r, matches!(weight, Weight::Int(..)));
+            plan.saturations = count_saturations(w, q, &r);
             if let Weight::Int(ints, _) = &weight {
                 plan.new_weight = flip_ints(ints, q, &r, &mirrored);
             }
@@ -347,14 +347,19 @@ fn flip_ints(ints: &ConstTensor, q: &QuantParams, r: &[f64], mirrored: &[bool]) 
 }
 
 /// Elements whose negation saturates (symmetric channels with negative r).
-fn count_saturations(w: &ConstTensor, q: &QuantParams, r: &[f64], is_int: bool) -> usize {
+fn count_saturations(w: &ConstTensor, q: &QuantParams, r: &[f64]) -> usize {
     let per = w.shape[1..].iter().product::<usize>().max(1);
-    let ints: Vec<i64> = if is_int {
-        w.as_int().unwrap_or(&[]).iter().map(|&v| v as i64).collect()
-    } else {
-        w.to_f32().iter().enumerate().map(|(i, &x)| q.quantize_value(x, i / per) as i64).collect()
-    };
-    ints.iter().enumerate().filter(|(i, &v)| r[i / per] < 0.0 && is_symmetric(q, i / per) && -v > q.qmax).count()
+    // Only flipped symmetric channels can saturate; the others are not read.
+    let flipped = (0..r.len()).filter(|&c| r[c] < 0.0 && is_symmetric(q, c));
+    flipped
+        .map(|c| {
+            let range = c * per..(c + 1) * per;
+            match &w.values {
+                Values::Int(ints) => ints[range].iter().filter(|&&v| -(v as i64) > q.qmax).count(),
+                Values::F32(xs) => xs[range].iter().filter(|&&x| -(q.quantize_value(x, c) as i64) > q.qmax).count(),
+            }
+        })
+        .sum()
 }
 
 /// ONNX Runtime's int32 bias: `dequantize(int32)` whose scales equal input

@@ -16,6 +16,7 @@ pub fn write(path: Option<&str>, bytes: &[u8]) -> Result<(), String> {
             let mut tmp = tempfile::Builder::new()
                 .prefix(".qopt-")
                 .suffix(".tmp")
+                .permissions(new_file_permissions())
                 .tempfile_in(dir)
                 .map_err(|e| format!("cannot create a temporary file in '{}': {e}", dir.display()))?;
             tmp.write_all(bytes).and_then(|_| tmp.flush()).map_err(|e| format!("cannot write '{path}': {e}"))?;
@@ -23,6 +24,13 @@ pub fn write(path: Option<&str>, bytes: &[u8]) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// rw for everyone the umask allows, as any newly created file (tempfile's
+/// default, 0600, would hide results from other users).
+fn new_file_permissions() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o666)
 }
 
 /// Whether two paths name the same existing file.
