@@ -1,7 +1,7 @@
 # The two commands of the README: `make demo` and `make test`.
 CARGO ?= cargo
 QOPT := target/debug/qopt
-EXAMPLE := examples/conv-bn-relu.mlir
+EXAMPLE ?= examples/resnet-block.mlir
 
 .PHONY: setup build demo test lint lit
 
