@@ -109,7 +109,7 @@ fn verify_op(kind: OpKind, op: &OperationRef) -> Check {
                     format!("{name} must have shape [{c}], got {:?}", ins[i + 1].shape)
                 })?;
             }
-            let eps = attrs::float(op, "epsilon")?.unwrap_or(1e-5);
+            let eps = crate::views::batch_norm_epsilon(op)?;
             expect(eps.is_finite() && eps >= 0.0, || format!("epsilon must be finite and non-negative, got {eps}"))?;
             same_as_input(&ins[0], &out)
         }

@@ -54,15 +54,17 @@ impl Conv2dAttrs {
     }
 
     /// Output height and width for an input of `h`x`w` and a `kh`x`kw` kernel,
-    /// or `None` when the (dilated) kernel does not fit the padded input.
+    /// or `None` when the (dilated) kernel does not fit the padded input or a
+    /// size overflows (attributes and shapes come from untrusted input).
     pub fn output_hw(&self, h: usize, w: usize, kh: usize, kw: usize) -> Option<[usize; 2]> {
-        let dim = |size: usize, pad: usize, k: usize, d: usize, s: usize| {
-            let span = d * (k - 1) + 1;
-            (size + pad >= span).then(|| (size + pad - span) / s + 1)
+        let dim = |size: usize, pad_lo: usize, pad_hi: usize, k: usize, d: usize, s: usize| {
+            let span = d.checked_mul(k.checked_sub(1)?)?.checked_add(1)?;
+            let padded = size.checked_add(pad_lo)?.checked_add(pad_hi)?;
+            (padded >= span).then(|| (padded - span) / s + 1)
         };
         Some([
-            dim(h, self.padding[0] + self.padding[2], kh, self.dilations[0], self.strides[0])?,
-            dim(w, self.padding[1] + self.padding[3], kw, self.dilations[1], self.strides[1])?,
+            dim(h, self.padding[0], self.padding[2], kh, self.dilations[0], self.strides[0])?,
+            dim(w, self.padding[1], self.padding[3], kw, self.dilations[1], self.strides[1])?,
         ])
     }
 }
@@ -89,13 +91,11 @@ impl PoolAttrs {
             if pad_lo >= k || pad_hi >= k {
                 return None;
             }
-            let padded = size + pad_lo + pad_hi;
-            if padded < k {
-                return None;
-            }
-            let steps = padded - k;
+            let padded = size.checked_add(pad_lo)?.checked_add(pad_hi)?;
+            let steps = padded.checked_sub(k)?;
             let mut out = if self.ceil_mode { steps.div_ceil(s) + 1 } else { steps / s + 1 };
-            if self.ceil_mode && (out - 1) * s >= size + pad_lo {
+            // (out - 1) * s <= steps + s - 1 < padded + s: no overflow for sane s; checked anyway.
+            if self.ceil_mode && (out - 1).checked_mul(s)? >= size + pad_lo {
                 out -= 1;
             }
             Some(out)
@@ -111,4 +111,10 @@ impl PoolAttrs {
 pub fn normalize_axis(axis: i64, rank: usize) -> Option<usize> {
     let r = rank as i64;
     (-r..r).contains(&axis).then(|| axis.rem_euclid(r.max(1)) as usize)
+}
+
+/// The `epsilon` of a batch_norm. The default is the f32 value of 1e-5, the
+/// same number an explicit `epsilon = 1.0e-05 : f32` gives.
+pub fn batch_norm_epsilon(op: &OperationRef) -> Result<f64, String> {
+    Ok(attrs::float(op, "epsilon")?.unwrap_or(f64::from(1e-5f32)))
 }

@@ -319,3 +319,20 @@ func.func @unknown_op(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   %0 = "quant.frobnicate"(%x) : (tensor<2x3xf32>) -> tensor<2x3xf32>
   return %0 : tensor<2x3xf32>
 }
+
+// -----
+
+// Huge attribute values are rejected, never overflowed.
+func.func @conv_huge_dilation(%x: tensor<1x1x7x7xf32>, %w: tensor<1x1x7x7xf32>) -> tensor<1x1x1x1xf32> {
+  // expected-error@+1 {{kernel 7x7 (dilations [4611686018427387904, 1]) does not fit the padded input}}
+  %0 = "quant.conv2d"(%x, %w) {dilations = array<i64: 4611686018427387904, 1>} : (tensor<1x1x7x7xf32>, tensor<1x1x7x7xf32>) -> tensor<1x1x1x1xf32>
+  return %0 : tensor<1x1x1x1xf32>
+}
+
+// -----
+
+func.func @pool_huge_padding(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x1x1xf32> {
+  // expected-error@+1 {{kernel [2, 2] with padding}}
+  %0 = "quant.max_pool2d"(%x) {kernel = array<i64: 2, 2>, padding = array<i64: 9223372036854775807, 0, 9223372036854775807, 0>} : (tensor<1x1x4x4xf32>) -> tensor<1x1x1x1xf32>
+  return %0 : tensor<1x1x1x1xf32>
+}

@@ -33,7 +33,6 @@ use melior::{
     Context, PatternRewriter, RewriterBase,
 };
 use quant_dialect::{
-    attrs,
     diag::{self, Severity},
     ffi,
     qparams::QuantParams,
@@ -185,7 +184,7 @@ fn plan<'c, 'a>(bn: &OperationRef<'c, 'a>) -> Result<Plan<'c, 'a>, Skip> {
         .collect::<Option<_>>()
         .ok_or_else(|| refused("refused: non-constant parameters", "batch_norm parameters are not constants"))?;
     let [gamma, beta, mean, var] = [&params[0], &params[1], &params[2], &params[3]];
-    let eps = attrs::float(bn, "epsilon").ok().flatten().unwrap_or(1e-5);
+    let eps = quant_dialect::views::batch_norm_epsilon(bn).unwrap_or(f64::NAN);
     if params.iter().flatten().any(|x| !x.is_finite()) || !eps.is_finite() {
         return Err(Skip::Invalid("a parameter is NaN or infinite".into()));
     }
@@ -230,6 +229,13 @@ fn plan<'c, 'a>(bn: &OperationRef<'c, 'a>) -> Result<Plan<'c, 'a>, Skip> {
                 ));
             }
             let (params, mirrored) = rescale_params(q, &r);
+            // γ = 0 (or an f32 underflow/overflow) leaves no valid scale s·|r|.
+            if let Some(c) = params.scale.iter().position(|&s| !is_valid_scale(s)) {
+                return Err(refused(
+                    "refused: weight scale out of range",
+                    format!("the rescaled weight scale of channel {c} is not finite and positive"),
+                ));
+            }
             plan.sign_flips = r.iter().filter(|&&x| x < 0.0).count();
             plan.saturations = count_saturations(w, q, &r);
             if let Weight::Int(ints, _) = &weight {
@@ -303,6 +309,11 @@ fn scale_channels(w: &ConstTensor, r: &[f64]) -> ConstTensor {
     let per = w.shape[1..].iter().product::<usize>().max(1);
     let values = w.to_f32().iter().enumerate().map(|(i, &x)| (x as f64 * r[i / per]) as f32).collect();
     ConstTensor { shape: w.shape.clone(), elem: ElemType::F32, values: Values::F32(values) }
+}
+
+/// What the verifier accepts as a quantization scale.
+fn is_valid_scale(s: f32) -> bool {
+    s.is_finite() && s > 0.0
 }
 
 fn is_symmetric(q: &QuantParams, c: usize) -> bool {
@@ -385,6 +396,9 @@ fn ort_int_bias(
         return None;
     }
     let scales: Vec<f32> = (0..new_bias.len()).map(|c| (sx * new_weight_q.channel(c).0 as f64) as f32).collect();
+    if !scales.iter().all(|&s| is_valid_scale(s)) {
+        return None;
+    }
     let ints = new_bias
         .iter()
         .zip(&scales)

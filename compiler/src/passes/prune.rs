@@ -1,11 +1,13 @@
 //! `quant-prune`: sparsebit's PruneGraph. Removes every op whose results do
 //! not reach the function's return. MLIR's greedy driver keeps IRDL ops (their
 //! side effects are unknown), so dead-code removal is this explicit pass.
-//! Ops without results are kept: they exist for their effects.
+//! Only ops known to be free of side effects are removed: the quant ops and
+//! arith's. Anything else (a `func.call`, another dialect's op) may have
+//! effects that MLIR's C API cannot tell us about, so it stays.
 
 use super::functions;
 use melior::ir::{operation::OperationLike, BlockLike, BlockRef, OperationRef, RegionLike};
-use quant_dialect::ffi;
+use quant_dialect::{ffi, OpKind};
 use std::collections::HashSet;
 
 pub(super) fn run(root: OperationRef) -> Result<(), String> {
@@ -24,6 +26,10 @@ fn ancestor_in<'c, 'a>(mut op: OperationRef<'c, 'a>, block: &BlockRef) -> Option
     }
 }
 
+fn is_pure(op: &OperationRef) -> bool {
+    OpKind::of(op).is_some() || op.name().as_string_ref().as_str().is_ok_and(|n| n.starts_with("arith."))
+}
+
 fn prune_function(func: OperationRef) -> usize {
     let Some(block) = func.region(0).ok().and_then(|r| r.first_block()) else {
         return 0;
@@ -40,7 +46,7 @@ fn prune_function(func: OperationRef) -> usize {
     let mut dead = Vec::new();
     for op in ops.into_iter().rev() {
         let keep = Some(op) == terminator
-            || op.result_count() == 0
+            || !is_pure(&op)
             || op.results().any(|r| {
                 ffi::users(r.into())
                     .into_iter()

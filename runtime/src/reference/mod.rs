@@ -1,0 +1,215 @@
+//! The reference interpreter. [`Interpreter::new`] lowers the entry function
+//! into an owned list of steps (constants decoded, attributes read, every op
+//! checked to be supported); [`Interpreter::run`] evaluates the steps in
+//! order, checking each result against the type the IR declares.
+
+mod activation;
+mod conv;
+mod layout;
+mod norm;
+mod op;
+mod pool;
+mod quant;
+mod window;
+
+use crate::{RuntimeError, Site, Tensor, TensorSpec};
+use melior::ir::{
+    attribute::StringAttribute, operation::OperationLike, BlockLike, Module, OperationRef, RegionLike, Value, ValueLike,
+};
+use op::Op;
+use quant_dialect::{tensor::ConstTensor, OpKind};
+use std::{borrow::Cow, collections::HashMap};
+
+/// One op of the entry function, ready to evaluate.
+struct Step {
+    name: String,
+    site: Site,
+    op: Op,
+    operands: Vec<usize>,
+    result: usize,
+}
+
+/// A lowered entry function. Values are numbered: the arguments first, then
+/// constants and op results in program order.
+pub struct Interpreter {
+    entry: String,
+    specs: Vec<TensorSpec>,
+    arguments: usize,
+    constants: Vec<(usize, Tensor)>,
+    steps: Vec<Step>,
+    returns: Vec<usize>,
+    return_site: Option<Site>,
+}
+
+/// Numbers the SSA values of one block.
+#[derive(Default)]
+struct Numbering {
+    slots: HashMap<usize, usize>,
+    specs: Vec<TensorSpec>,
+}
+
+impl Numbering {
+    fn define(&mut self, value: Value, spec: TensorSpec) -> usize {
+        self.specs.push(spec);
+        self.slots.insert(value.to_raw().ptr as usize, self.specs.len() - 1);
+        self.specs.len() - 1
+    }
+
+    fn lookup(&self, value: Value) -> Option<usize> {
+        self.slots.get(&(value.to_raw().ptr as usize)).copied()
+    }
+}
+
+fn op_error(op: &OperationRef, message: impl Into<String>) -> RuntimeError {
+    RuntimeError::Op { op: op_name(op), site: Site::of(op.location()), message: message.into() }
+}
+
+fn op_name(op: &OperationRef) -> String {
+    op.name().as_string_ref().as_str().unwrap_or("<invalid name>").to_string()
+}
+
+fn find_entry<'c, 'a>(module: &'a Module<'c>, entry: &str) -> Option<OperationRef<'c, 'a>> {
+    let mut next = module.body().first_operation();
+    while let Some(op) = next {
+        let symbol = op.attribute("sym_name").ok().and_then(|a| StringAttribute::try_from(a).ok());
+        if op_name(&op) == "func.func" && symbol.is_some_and(|s| s.value() == entry) {
+            return Some(op);
+        }
+        next = op.next_in_block();
+    }
+    None
+}
+
+impl Interpreter {
+    /// Lowers function `entry` of `module`. Fails on ops outside the
+    /// contract, malformed attributes and unsupported types.
+    pub fn new(module: &Module, entry: &str) -> Result<Self, RuntimeError> {
+        let func = find_entry(module, entry).ok_or_else(|| RuntimeError::MissingEntry(entry.to_string()))?;
+        let block = func.region(0).ok().and_then(|r| r.first_block()).ok_or_else(|| op_error(&func, "has no body"))?;
+        if block.next_in_region().is_some() {
+            return Err(op_error(&func, "functions with several blocks are not supported"));
+        }
+        let mut numbering = Numbering::default();
+        for i in 0..block.argument_count() {
+            let value: Value = block.argument(i).map_err(|e| op_error(&func, e.to_string()))?.into();
+            let spec = TensorSpec::of(value.r#type()).map_err(|e| op_error(&func, format!("argument #{i}: {e}")))?;
+            numbering.define(value, spec);
+        }
+        let mut interpreter = Interpreter {
+            entry: entry.to_string(),
+            specs: Vec::new(),
+            arguments: block.argument_count(),
+            constants: Vec::new(),
+            steps: Vec::new(),
+            returns: Vec::new(),
+            return_site: None,
+        };
+        let mut next = block.first_operation();
+        while let Some(op) = next {
+            interpreter.lower(&op, &mut numbering)?;
+            next = op.next_in_block();
+        }
+        if interpreter.return_site.is_none() {
+            return Err(op_error(&func, "has no func.return"));
+        }
+        interpreter.specs = numbering.specs;
+        Ok(interpreter)
+    }
+
+    fn lower(&mut self, op: &OperationRef, numbering: &mut Numbering) -> Result<(), RuntimeError> {
+        let name = op_name(op);
+        let operands = op
+            .operands()
+            .enumerate()
+            .map(|(i, v)| {
+                numbering.lookup(v).ok_or_else(|| op_error(op, format!("operand #{i} is not defined before use")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if name == "func.return" {
+            self.returns = operands;
+            self.return_site = Some(Site::of(op.location()));
+            return Ok(());
+        }
+        let kind = OpKind::from_name(&name);
+        if kind.is_none() && name != "arith.constant" {
+            return Err(RuntimeError::Unsupported { op: name, site: Site::of(op.location()) });
+        }
+        if op.result_count() != 1 {
+            return Err(op_error(op, format!("expected one result, got {}", op.result_count())));
+        }
+        let value: Value = op.result(0).map_err(|e| op_error(op, e.to_string()))?.into();
+        let spec = TensorSpec::of(value.r#type()).map_err(|e| op_error(op, format!("result: {e}")))?;
+        let Some(kind) = kind else {
+            let tensor = ConstTensor::of_value(value)
+                .and_then(Tensor::from_const)
+                .ok_or_else(|| op_error(op, "expected a dense or dense_resource tensor of f32, i8, ui8 or i32"))?;
+            self.constants.push((numbering.define(value, spec), tensor));
+            return Ok(());
+        };
+        let decoded = Op::decode(kind, op).map_err(|e| op_error(op, e))?;
+        let result = numbering.define(value, spec);
+        self.steps.push(Step { name, site: Site::of(op.location()), op: decoded, operands, result });
+        Ok(())
+    }
+
+    /// The types of the entry function's arguments.
+    pub fn inputs(&self) -> &[TensorSpec] {
+        &self.specs[..self.arguments]
+    }
+
+    /// The types of the values the entry function returns.
+    pub fn outputs(&self) -> Vec<TensorSpec> {
+        self.returns.iter().map(|&slot| self.specs[slot].clone()).collect()
+    }
+
+    /// Evaluates the function on `inputs` (one per argument, of its type).
+    pub fn run(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>, RuntimeError> {
+        if inputs.len() != self.arguments {
+            return Err(RuntimeError::InputCount {
+                entry: self.entry.clone(),
+                expected: self.arguments,
+                got: inputs.len(),
+            });
+        }
+        let mut values: Vec<Option<Cow<Tensor>>> = vec![None; self.specs.len()];
+        for (index, (input, spec)) in inputs.iter().zip(self.inputs()).enumerate() {
+            let bad = |message: String| RuntimeError::BadInput { entry: self.entry.clone(), index, message };
+            if input.spec() != *spec {
+                return Err(bad(format!("expected tensor<{spec}>, got tensor<{}>", input.spec())));
+            }
+            input.check_range().map_err(bad)?;
+            values[index] = Some(Cow::Borrowed(input));
+        }
+        for (slot, tensor) in &self.constants {
+            values[*slot] = Some(Cow::Borrowed(tensor));
+        }
+        for step in &self.steps {
+            let fail = |message: String| RuntimeError::Op { op: step.name.clone(), site: step.site.clone(), message };
+            let operands: Vec<&Tensor> = step
+                .operands
+                .iter()
+                .map(|&slot| values[slot].as_deref())
+                .collect::<Option<_>>()
+                .ok_or_else(|| fail("an operand has no value".into()))?;
+            let expected = &self.specs[step.result];
+            let result = step.op.eval(&operands, expected).map_err(fail)?;
+            if result.spec() != *expected {
+                return Err(fail(format!(
+                    "computed tensor<{}>, but the result type is tensor<{expected}>",
+                    result.spec()
+                )));
+            }
+            tracing::trace!(op = %step.name, site = %step.site, "evaluated");
+            values[step.result] = Some(Cow::Owned(result));
+        }
+        self.returns
+            .iter()
+            .map(|&slot| values[slot].as_ref().map(|t| t.clone().into_owned()))
+            .collect::<Option<_>>()
+            .ok_or_else(|| RuntimeError::Op {
+                op: "func.return".into(),
+                site: self.return_site.clone().unwrap_or(Site::UNKNOWN),
+                message: "a returned value has no value".into(),
+            })
+    }
+}

@@ -1,0 +1,70 @@
+//! `qrun`: runs `quant` dialect models on `.npy` tensors, compares two
+//! graphs numerically, and benchmarks them.
+
+mod compare;
+mod inputs;
+mod metrics;
+mod model;
+mod npy;
+mod run;
+
+use clap::{Parser, Subcommand};
+use std::{io::IsTerminal, process::ExitCode};
+
+#[derive(Parser, Debug)]
+#[command(name = "qrun", version, about = "Run, compare and benchmark quant-dialect models")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// More logging (-v: timings).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    Run(run::Args),
+    Compare(compare::Args),
+}
+
+/// What a command ends with: success, a failed check (exit 1), or an error (exit 1).
+pub enum Outcome {
+    Ok,
+    CheckFailed,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    init_logging(cli.verbose);
+    let result = match cli.command {
+        Command::Run(args) => run::main(args),
+        Command::Compare(args) => compare::main(args),
+    };
+    match result {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::CheckFailed) => ExitCode::from(1),
+        Err(message) => {
+            eprintln!("qrun: error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = ["warn", "info", "debug"][usize::from(verbose.min(2))];
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .without_time()
+        .init();
+}

@@ -1,0 +1,37 @@
+//! `qrun run`: one model, inputs from `.npy`, outputs to `.npy`.
+
+use crate::{inputs, model::Model, npy, Outcome};
+use std::path::PathBuf;
+
+/// Run a model on .npy inputs and write its outputs.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The model (MLIR text or bytecode).
+    model: String,
+    /// One .npy file per argument of the entry function, in order.
+    #[arg(long = "input", value_name = "X.npy")]
+    inputs: Vec<PathBuf>,
+    /// Output .npy file; with several results, a directory of result_K.npy.
+    #[arg(short = 'o', value_name = "OUT")]
+    output: PathBuf,
+    /// The function to run.
+    #[arg(long, default_value = "main")]
+    entry: String,
+}
+
+pub fn main(args: Args) -> Result<Outcome, String> {
+    let context = quant_dialect::create_context().map_err(|e| e.to_string())?;
+    let model = Model::load(&context, &args.model, &args.entry)?;
+    let inputs = inputs::from_files(&args.inputs, model.inputs())?;
+    let outputs = model.run(&inputs)?;
+    if let [only] = outputs.as_slice() {
+        npy::write(&args.output, only)?;
+    } else {
+        std::fs::create_dir_all(&args.output)
+            .map_err(|e| format!("cannot create directory '{}': {e}", args.output.display()))?;
+        for (k, tensor) in outputs.iter().enumerate() {
+            npy::write(&args.output.join(format!("result_{k}.npy")), tensor)?;
+        }
+    }
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,82 @@
+//! qrun's command-line contract: npy in and out, compare's verdicts and exit
+//! codes, and clear errors for bad inputs.
+
+use ndarray::{ArrayD, IxDyn};
+use ndarray_npy::{read_npy, write_npy};
+use std::{path::Path, process::Command};
+
+const RELU: &str = "func.func @main(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %y = \"quant.relu\"(%x) : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
+";
+
+fn qrun(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_qrun")).args(args).output().expect("qrun runs")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn run_writes_the_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let (model, x, y) = (dir.path().join("relu.mlir"), dir.path().join("x.npy"), dir.path().join("y.npy"));
+    std::fs::write(&model, RELU).unwrap();
+    let input = ArrayD::from_shape_vec(IxDyn(&[2, 3]), vec![-1.0f32, 2.0, -3.0, 4.0, 0.0, -0.5]).unwrap();
+    write_npy(&x, &input).unwrap();
+    let out = qrun(&["run", s(&model), "--input", s(&x), "-o", s(&y)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let result: ArrayD<f32> = read_npy(&y).unwrap();
+    assert_eq!(result, input.mapv(|v| v.max(0.0)));
+}
+
+#[test]
+fn wrong_input_shape_names_the_argument() {
+    let dir = tempfile::tempdir().unwrap();
+    let (model, x, y) = (dir.path().join("relu.mlir"), dir.path().join("x.npy"), dir.path().join("y.npy"));
+    std::fs::write(&model, RELU).unwrap();
+    write_npy(&x, &ArrayD::<f32>::zeros(IxDyn(&[3, 2]))).unwrap();
+    let out = qrun(&["run", s(&model), "--input", s(&x), "-o", s(&y)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--input #1") && stderr(&out).contains("2x3xf32"), "{}", stderr(&out));
+    assert!(!y.exists());
+    let out = qrun(&["run", s(&model), "-o", s(&y)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("takes 1 inputs"), "{}", stderr(&out));
+}
+
+#[test]
+fn invalid_model_reports_its_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("bad.mlir");
+    std::fs::write(&model, "func.func @main() {\n  %0 = \"quant.relu\"() : () -> tensor<2xf32>\n  return\n}\n")
+        .unwrap();
+    let out = qrun(&["compare", s(&model), s(&model)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains(&format!("{}:2:", model.display())), "{}", stderr(&out));
+}
+
+#[test]
+fn compare_passes_equal_graphs_and_fails_different_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.mlir"), dir.path().join("b.mlir"));
+    std::fs::write(&a, RELU).unwrap();
+    std::fs::write(&b, RELU.replace("quant.relu", "quant.relu6")).unwrap();
+    let same = qrun(&["compare", s(&a), s(&a), "--random", "7", "--json"]);
+    assert!(same.status.success(), "{}", stderr(&same));
+    let report: serde_json::Value = serde_json::from_slice(&same.stdout).unwrap();
+    assert_eq!(report["outputs"][0]["max_abs"], 0.0);
+    assert_eq!(report["outputs"][0]["pass"], true);
+    // relu and relu6 agree on random inputs in [-1, 1): both pass.
+    assert!(qrun(&["compare", s(&a), s(&b)]).status.success());
+    std::fs::write(&b, RELU.replace("quant.relu", "quant.sigmoid")).unwrap();
+    let differ = qrun(&["compare", s(&a), s(&b)]);
+    assert_eq!(differ.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&differ.stdout).contains("FAIL"));
+}
