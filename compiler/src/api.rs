@@ -12,7 +12,7 @@ use crate::{
 use melior::{ir::Module, pass::Pass};
 
 fn create(name: &str) -> Pass {
-    lookup(name).unwrap_or_else(|| panic!("{name} is in the pass registry")).create()
+    lookup(name).unwrap_or_else(|| panic!("{name} is missing from the pass registry")).create()
 }
 
 /// A new `quant-fuse-bn` pass: folds `quant.batch_norm` into the preceding

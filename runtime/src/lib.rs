@@ -23,6 +23,5 @@ pub mod reference;
 mod tensor;
 
 pub use error::{RuntimeError, Site};
-
-pub use reference::Interpreter;
+pub use reference::{BatchStats, Interpreter};
 pub use tensor::{Tensor, TensorSpec};

@@ -20,6 +20,8 @@ use op::Op;
 use quant_dialect::{tensor::ConstTensor, OpKind};
 use std::{borrow::Cow, collections::HashMap};
 
+pub use norm::BatchStats;
+
 /// One op of the entry function, ready to evaluate.
 struct Step {
     name: String,
@@ -39,6 +41,9 @@ pub struct Interpreter {
     steps: Vec<Step>,
     returns: Vec<usize>,
     return_site: Option<Site>,
+    /// Per value: whether it depends on an argument (an activation, whose
+    /// dimension 0 is the batch) rather than on constants only.
+    activation: Vec<bool>,
 }
 
 /// Numbers the SSA values of one block.
@@ -103,6 +108,7 @@ impl Interpreter {
             steps: Vec::new(),
             returns: Vec::new(),
             return_site: None,
+            activation: Vec::new(),
         };
         let mut next = block.first_operation();
         while let Some(op) = next {
@@ -112,6 +118,7 @@ impl Interpreter {
         if interpreter.return_site.is_none() {
             return Err(op_error(&func, "has no func.return"));
         }
+        interpreter.activation = interpreter.activations(numbering.specs.len());
         interpreter.specs = numbering.specs;
         Ok(interpreter)
     }
@@ -162,8 +169,50 @@ impl Interpreter {
         self.returns.iter().map(|&slot| self.specs[slot].clone()).collect()
     }
 
+    fn activations(&self, values: usize) -> Vec<bool> {
+        let mut activation = vec![false; values];
+        activation[..self.arguments].fill(true);
+        for step in &self.steps {
+            activation[step.result] = step.operands.iter().any(|&o| activation[o]);
+        }
+        activation
+    }
+
     /// Evaluates the function on `inputs` (one per argument, of its type).
     pub fn run(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>, RuntimeError> {
+        self.evaluate(inputs, None)
+    }
+
+    /// Evaluates the function in training mode, for BN tuning: every
+    /// batch_norm normalizes with the statistics of the batch, which are
+    /// returned in program order. The batch size (dimension 0 of every
+    /// argument and activation) may differ from the one the IR declares.
+    pub fn run_training(&self, inputs: &[Tensor]) -> Result<(Vec<Tensor>, Vec<BatchStats>), RuntimeError> {
+        let batch = inputs.first().and_then(|t| t.shape().first().copied()).unwrap_or(0);
+        let mut stats = Vec::new();
+        let outputs = self.evaluate(inputs, Some((batch, &mut stats)))?;
+        Ok((outputs, stats))
+    }
+
+    /// The type of value `slot`, with the batch dimension of activations
+    /// replaced by `batch` when given.
+    fn spec_of(&self, slot: usize, batch: Option<usize>) -> Cow<'_, TensorSpec> {
+        let spec = &self.specs[slot];
+        match batch {
+            Some(n) if self.activation[slot] && !spec.shape.is_empty() && spec.shape[0] != n => {
+                let mut shape = spec.shape.clone();
+                shape[0] = n;
+                Cow::Owned(TensorSpec { shape, elem: spec.elem })
+            }
+            _ => Cow::Borrowed(spec),
+        }
+    }
+
+    fn evaluate(
+        &self,
+        inputs: &[Tensor],
+        mut training: Option<(usize, &mut Vec<BatchStats>)>,
+    ) -> Result<Vec<Tensor>, RuntimeError> {
         if inputs.len() != self.arguments {
             return Err(RuntimeError::InputCount {
                 entry: self.entry.clone(),
@@ -171,9 +220,11 @@ impl Interpreter {
                 got: inputs.len(),
             });
         }
+        let batch = training.as_ref().map(|(n, _)| *n);
         let mut values: Vec<Option<Cow<Tensor>>> = vec![None; self.specs.len()];
-        for (index, (input, spec)) in inputs.iter().zip(self.inputs()).enumerate() {
+        for (index, input) in inputs.iter().enumerate() {
             let bad = |message: String| RuntimeError::BadInput { entry: self.entry.clone(), index, message };
+            let spec = self.spec_of(index, batch);
             if input.spec() != *spec {
                 return Err(bad(format!("expected tensor<{spec}>, got tensor<{}>", input.spec())));
             }
@@ -191,8 +242,17 @@ impl Interpreter {
                 .map(|&slot| values[slot].as_deref())
                 .collect::<Option<_>>()
                 .ok_or_else(|| fail("an operand has no value".into()))?;
-            let expected = &self.specs[step.result];
-            let result = step.op.eval(&operands, expected).map_err(fail)?;
+            let expected = self.spec_of(step.result, batch);
+            let trained = match &mut training {
+                Some((_, stats)) => step.op.eval_training_batch_norm(&operands).map(|r| {
+                    r.map(|(y, s)| {
+                        stats.push(s);
+                        y
+                    })
+                }),
+                None => None,
+            };
+            let result = trained.unwrap_or_else(|| step.op.eval(&operands, &expected)).map_err(fail)?;
             if result.spec() != *expected {
                 return Err(fail(format!(
                     "computed tensor<{}>, but the result type is tensor<{expected}>",

@@ -114,6 +114,24 @@ impl Op {
         })
     }
 
+    /// Training-mode batch_norm: normalizes with the batch's statistics.
+    pub(super) fn eval_training_batch_norm(
+        &self,
+        operands: &[&Tensor],
+    ) -> Option<Result<(Tensor, norm::BatchStats), String>> {
+        let (Op::BatchNorm { epsilon }, [x, gamma, beta, _, _]) = (self, operands) else { return None };
+        let run = || {
+            let (y, stats) = norm::batch_norm_training(
+                f32_of(x, "input")?,
+                f32_of(gamma, "scale")?,
+                f32_of(beta, "bias")?,
+                *epsilon,
+            )?;
+            Ok((Tensor::F32(y), stats))
+        };
+        Some(run())
+    }
+
     /// Evaluates the op; `result` is the declared result type (reshape's target).
     pub(super) fn eval(&self, operands: &[&Tensor], result: &TensorSpec) -> Result<Tensor, String> {
         let f32_result = |a: ArrayD<f32>| Tensor::F32(a);

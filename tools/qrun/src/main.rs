@@ -1,11 +1,13 @@
 //! `qrun`: runs `quant` dialect models on `.npy` tensors, compares two
 //! graphs numerically, and benchmarks them.
 
+mod bn_tune;
 mod compare;
 mod inputs;
 mod metrics;
 mod model;
 mod npy;
+mod output;
 mod run;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +27,7 @@ struct Cli {
 enum Command {
     Run(run::Args),
     Compare(compare::Args),
+    BnTune(bn_tune::Args),
 }
 
 /// What a command ends with: success, a failed check (exit 1), or an error (exit 1).
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::main(args),
         Command::Compare(args) => compare::main(args),
+        Command::BnTune(args) => bn_tune::main(args),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -31,16 +31,13 @@ pub fn read(path: &Path) -> Result<Tensor, String> {
 
 /// Writes a tensor with its own element type, atomically.
 pub fn write(path: &Path, tensor: &Tensor) -> Result<(), String> {
-    let fail = |e: String| format!("cannot write '{}': {e}", path.display());
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(e.to_string()))?;
-    let written = match tensor {
-        Tensor::F32(a) => a.write_npy(&mut tmp),
-        Tensor::Int { elem: ElemType::I8, data } => data.mapv(|v| v as i8).write_npy(&mut tmp),
-        Tensor::Int { elem: ElemType::U8, data } => data.mapv(|v| v as u8).write_npy(&mut tmp),
-        Tensor::Int { data, .. } => data.write_npy(&mut tmp),
-    };
-    written.map_err(|e| fail(e.to_string()))?;
-    tmp.persist(path).map_err(|e| fail(e.error.to_string()))?;
-    Ok(())
+    crate::output::write_atomic(path, |out| {
+        let written = match tensor {
+            Tensor::F32(a) => a.write_npy(out),
+            Tensor::Int { elem: ElemType::I8, data } => data.mapv(|v| v as i8).write_npy(out),
+            Tensor::Int { elem: ElemType::U8, data } => data.mapv(|v| v as u8).write_npy(out),
+            Tensor::Int { data, .. } => data.write_npy(out),
+        };
+        written.map_err(|e| e.to_string())
+    })
 }
