@@ -39,7 +39,7 @@ use quant_dialect::{
     tensor::{ConstTensor, ElemType, TensorType, Values},
     OpKind,
 };
-use std::{cell::RefCell, collections::HashSet, rc::Rc};
+use std::{borrow::Cow, cell::RefCell, collections::HashSet, rc::Rc};
 
 pub(super) fn run(root: OperationRef) -> Result<(), String> {
     let counters = Counters::default();
@@ -211,7 +211,7 @@ fn plan<'c, 'a>(bn: &OperationRef<'c, 'a>) -> Result<Plan<'c, 'a>, Skip> {
         input: operand(&def, 0).ok_or(Skip::NoMatch)?,
         weight_type,
         int_type,
-        new_weight: scale_channels(&weight_tensor(&weight), &r),
+        new_weight: scale_channels(weight_values(&weight), &r),
         new_params: None,
         fake_quant: matches!(weight, Weight::FakeQuant(..)),
         new_bias,
@@ -295,20 +295,20 @@ fn read_weight<'c>(value: Value<'c, '_>) -> Option<(Weight, Type<'c>, Option<Typ
     Some((Weight::FakeQuant(w, qp), float_value.r#type(), Some(dq_input.r#type())))
 }
 
-fn weight_tensor(weight: &Weight) -> ConstTensor {
+/// The float values of the weight (borrowed unless they must be dequantized:
+/// ResNet-50 weights are 100 MB, so no copy is made that is not needed).
+fn weight_values(weight: &Weight) -> (&[usize], Cow<'_, [f32]>) {
     match weight {
-        Weight::Float(w) | Weight::FakeQuant(w, _) => w.clone(),
-        Weight::Int(ints, q) => {
-            ConstTensor { shape: ints.shape.clone(), elem: ElemType::F32, values: Values::F32(dequantize(ints, q)) }
-        }
+        Weight::Float(w) | Weight::FakeQuant(w, _) => (&w.shape, Cow::Borrowed(w.as_f32().unwrap_or(&[]))),
+        Weight::Int(ints, q) => (&ints.shape, Cow::Owned(dequantize(ints, q))),
     }
 }
 
 /// W·r over axis 0, computed in f64.
-fn scale_channels(w: &ConstTensor, r: &[f64]) -> ConstTensor {
-    let per = w.shape[1..].iter().product::<usize>().max(1);
-    let values = w.to_f32().iter().enumerate().map(|(i, &x)| (x as f64 * r[i / per]) as f32).collect();
-    ConstTensor { shape: w.shape.clone(), elem: ElemType::F32, values: Values::F32(values) }
+fn scale_channels((shape, w): (&[usize], Cow<[f32]>), r: &[f64]) -> ConstTensor {
+    let per = shape[1..].iter().product::<usize>().max(1);
+    let values = w.iter().enumerate().map(|(i, &x)| (x as f64 * r[i / per]) as f32).collect();
+    ConstTensor { shape: shape.to_vec(), elem: ElemType::F32, values: Values::F32(values) }
 }
 
 /// What the verifier accepts as a quantization scale.
