@@ -4,6 +4,7 @@
 mod cli;
 mod expectations;
 mod input;
+mod onnx_cmd;
 mod output;
 
 use clap::Parser;
@@ -11,17 +12,27 @@ use cli::Cli;
 use std::{io::IsTerminal, process::ExitCode};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+    let args: Vec<_> = std::env::args_os().collect();
+    let job: Box<dyn FnOnce() -> ExitCode + Send> = match onnx_cmd::parse(&args) {
+        Some(Ok(command)) => {
+            init_logging(0);
+            Box::new(move || onnx_cmd::run(command))
         }
+        Some(Err(code)) => return code,
+        None => match Cli::try_parse_from(&args) {
+            Ok(cli) => {
+                init_logging(cli.verbose);
+                Box::new(move || cli::run(cli))
+            }
+            Err(e) => {
+                let _ = e.print();
+                return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            }
+        },
     };
-    init_logging(cli.verbose);
     // MLIR's parser and printer recurse on nesting; a large stack keeps deep
     // (but accepted) inputs from overflowing it.
-    let worker = std::thread::Builder::new().stack_size(1 << 30).spawn(move || cli::run(cli));
+    let worker = std::thread::Builder::new().stack_size(1 << 30).spawn(job);
     match worker.map(|handle| handle.join()) {
         Ok(Ok(code)) => code,
         _ => {
