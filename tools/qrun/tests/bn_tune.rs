@@ -256,3 +256,20 @@ fn tuned_fake_quant_graph_is_closer_to_the_float_model() {
     assert!(tuned_error < untuned_error, "tuned {tuned_error} vs untuned {untuned_error}");
     println!("distance to the float model: tuned {tuned_error:.4}, untuned {untuned_error:.4}");
 }
+
+#[test]
+fn bad_batch_shape_is_an_error_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.mlir");
+    std::fs::write(&model, cascaded_model(1.0)).unwrap();
+    let wrong = write_batches(dir.path(), [6, 3, 4, 5], 1, 3);
+    let tuned = dir.path().join("tuned.mlir");
+    let out = Command::new(env!("CARGO_BIN_EXE_qrun"))
+        .args(["bn-tune", s(&model), "--data", s(&wrong[0]), "-o", s(&tuned)])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert!(message.contains("--data") && message.contains("4x3x5x5xf32"), "{message}");
+    assert!(!tuned.exists());
+}
