@@ -1,6 +1,6 @@
 //! qopt's options and the run over the input's chunks.
 
-use crate::{expectations, input, output};
+use crate::{expectations, input, lower, output};
 use clap::{Parser, ValueEnum};
 use melior::{
     ir::{operation::OperationLike, Module},
@@ -41,6 +41,15 @@ pub struct Cli {
     /// Remove ops that do not reach the return (quant-prune).
     #[arg(long)]
     pub prune: bool,
+    /// Translate the result to upstream TOSA and print that (quant-lower-to-tosa; runs last).
+    #[arg(long)]
+    pub lower_to_tosa: bool,
+    /// Translate to TOSA, then through MLIR's tosa-to-linalg passes (quant-lower-to-linalg; runs last).
+    #[arg(long)]
+    pub lower_to_linalg: bool,
+    /// A named pipeline; `deploy` = fuse-bn, disable-unnecessary-quant, prune, lower-to-tosa.
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub quant_pipeline: Option<lower::NamedPipeline>,
     /// sparsebit's fuse_operations: the default list, gated by --config.
     #[arg(long)]
     pub fuse_operations: bool,
@@ -92,9 +101,14 @@ fn failure(message: impl std::fmt::Display) -> ExitCode {
 }
 
 fn build_pipeline(cli: &Cli) -> Result<Pipeline, ExitCode> {
-    let sources = [cli.pass_pipeline.is_some(), cli.passes.is_some(), cli.fuse_operations || cli.fuse_list.is_some()];
+    let sources = [
+        cli.pass_pipeline.is_some(),
+        cli.passes.is_some(),
+        cli.fuse_operations || cli.fuse_list.is_some(),
+        cli.quant_pipeline.is_some(),
+    ];
     if sources.iter().filter(|&&s| s).count() > 1 {
-        return Err(usage("use only one of --pass-pipeline, -p and --fuse-operations/--fuse-list"));
+        return Err(usage("use only one of --pass-pipeline, -p, --fuse-operations/--fuse-list and --quant-pipeline"));
     }
     if let Some(text) = &cli.pass_pipeline {
         return Pipeline::parse_textual(text).map_err(usage);
@@ -112,10 +126,11 @@ fn build_pipeline(cli: &Cli) -> Result<Pipeline, ExitCode> {
         }
         return config::fuse_operations(&schedule, cli.fuse_list.as_deref()).map_err(usage);
     }
+    let deploy = cli.quant_pipeline == Some(lower::NamedPipeline::Deploy);
     let flags = [
-        (cli.fuse_bn, "quant-fuse-bn"),
-        (cli.disable_unnecessary_quant, "quant-disable-unnecessary-quant"),
-        (cli.prune, "quant-prune"),
+        (cli.fuse_bn || deploy, "quant-fuse-bn"),
+        (cli.disable_unnecessary_quant || deploy, "quant-disable-unnecessary-quant"),
+        (cli.prune || deploy, "quant-prune"),
     ];
     let enabled: Vec<_> = flags.iter().filter(|(on, _)| *on).filter_map(|(_, name)| lookup(name)).collect();
     Ok(sparsebit_order(&enabled))
@@ -165,6 +180,9 @@ fn optimize(context: &Context, cli: &Cli, pipeline: &Pipeline, name: &str, text:
         }
         return None;
     }
+    if let Some(lowering) = lower::requested(cli) {
+        return lower::run(&module, lowering, cli.print_ir_after_all);
+    }
     Some(match cli.emit {
         Emit::Mlir => format!("{}\n", module.as_operation()).into_bytes(),
         Emit::Bytecode => module.as_operation().write_bytecode(),
@@ -176,12 +194,16 @@ pub fn run(cli: Cli) -> ExitCode {
         for p in quant_compiler::registry() {
             println!("  --{:<28} {} ({})", p.flag, p.description, p.name);
         }
+        lower::list();
         return ExitCode::SUCCESS;
     }
     let pipeline = match build_pipeline(&cli) {
         Ok(p) => p,
         Err(code) => return code,
     };
+    if lower::requested(&cli).is_some() && cli.emit == Emit::Bytecode {
+        return usage("--emit=bytecode cannot be combined with lowering (the lowered module is printed as text)");
+    }
     if cli.split_input_file && cli.emit == Emit::Bytecode {
         return usage("--emit=bytecode cannot be combined with --split-input-file");
     }

@@ -4,6 +4,7 @@
 mod cli;
 mod expectations;
 mod input;
+mod lower;
 mod onnx_cmd;
 mod output;
 
