@@ -19,9 +19,11 @@
 //! ```
 
 mod error;
+pub mod jit;
 pub mod reference;
 mod tensor;
 
 pub use error::{RuntimeError, Site};
+pub use jit::Executor;
 pub use reference::{BatchStats, Interpreter};
 pub use tensor::{Tensor, TensorSpec};

@@ -1,0 +1,198 @@
+//! Reading ops for the lowering: operands and results, which ops can be
+//! element-wise stages and their parameters, and conv/linear signatures.
+
+use super::{
+    conv::{self, ConvSig},
+    host::Host,
+    ir::Elem,
+    stages::{Stage, Unary},
+    step::{Padding, StageArgs},
+};
+use crate::{RuntimeError, Site, TensorSpec};
+use melior::ir::{operation::OperationLike, OperationRef, Value, ValueLike};
+use quant_dialect::{attrs, qparams::QuantParams, tensor::ElemType, views::Conv2dAttrs, OpKind};
+
+pub(super) fn name_of(op: &OperationRef) -> String {
+    op.name().as_string_ref().as_str().unwrap_or("<invalid name>").to_string()
+}
+
+pub(super) fn op_error(op: &OperationRef, message: impl Into<String>) -> RuntimeError {
+    RuntimeError::Op { op: name_of(op), site: Site::of(op.location()), message: message.into() }
+}
+
+pub(super) fn key(value: Value) -> usize {
+    value.to_raw().ptr as usize
+}
+
+pub(super) fn spec_of(value: Value) -> Result<TensorSpec, String> {
+    TensorSpec::of(value.r#type())
+}
+
+pub(super) fn operand<'c, 'a>(op: &OperationRef<'c, 'a>, i: usize) -> Result<Value<'c, 'a>, String> {
+    op.operand(i).map_err(|e| e.to_string())
+}
+
+pub(super) fn result<'c, 'a>(op: &OperationRef<'c, 'a>) -> Result<Value<'c, 'a>, String> {
+    Ok(op.result(0).map_err(|e| e.to_string())?.into())
+}
+
+/// The element type of a stage's lanes and the channel axis its
+/// parameters index, for the ops that can be stages.
+pub(super) struct StageShape {
+    pub input: Elem,
+    pub output: Elem,
+    pub axis: Option<usize>,
+}
+
+pub(super) fn stage_shape(op: &OperationRef, flowing: Value) -> Option<StageShape> {
+    let kind = OpKind::of(op)?;
+    let f32_stage = |axis| Some(StageShape { input: Elem::F32, output: Elem::F32, axis });
+    match kind {
+        k if k.is_unary_elementwise() => f32_stage(None),
+        OpKind::Add => f32_stage(None),
+        OpKind::BatchNorm => {
+            let rank = spec_of(flowing).ok()?.shape.len();
+            (key(operand(op, 0).ok()?) == key(flowing) && (rank == 2 || rank == 4)).then_some(())?;
+            f32_stage(Some(1))
+        }
+        OpKind::Quantize => {
+            let p = QuantParams::from_op(op).ok()?;
+            Some(StageShape { input: Elem::F32, output: Elem::I32, axis: p.axis })
+        }
+        OpKind::Dequantize => {
+            let p = QuantParams::from_op(op).ok()?;
+            Some(StageShape { input: Elem::I32, output: Elem::F32, axis: p.axis })
+        }
+        _ => None,
+    }
+}
+
+pub(super) fn float_bits(op: &OperationRef, name: &str, default: f64) -> Result<u32, String> {
+    Ok((attrs::float(op, name)?.unwrap_or(default) as f32).to_bits())
+}
+
+pub(super) fn unary_of(kind: OpKind, op: &OperationRef) -> Result<Unary, String> {
+    Ok(match kind {
+        OpKind::Relu => Unary::Relu,
+        OpKind::Relu6 => Unary::Relu6,
+        OpKind::Sigmoid => Unary::Sigmoid,
+        OpKind::Silu => Unary::Silu,
+        OpKind::Mish => Unary::Mish,
+        OpKind::LeakyRelu => Unary::LeakyRelu { alpha: float_bits(op, "alpha", 0.01)? },
+        OpKind::HardSigmoid => {
+            Unary::HardSigmoid { alpha: float_bits(op, "alpha", 1.0 / 6.0)?, beta: float_bits(op, "beta", 0.5)? }
+        }
+        OpKind::Gelu => match attrs::string(op, "approximate")?.as_deref() {
+            None | Some("none") => Unary::Gelu { tanh: false },
+            Some("tanh") => Unary::Gelu { tanh: true },
+            Some(other) => return Err(format!("approximate must be \"none\" or \"tanh\", got \"{other}\"")),
+        },
+        OpKind::Clip => {
+            let bound = |name| attrs::float(op, name)?.ok_or_else(|| format!("requires attribute '{name}'"));
+            Unary::Clip { min: (bound("min")? as f32).to_bits(), max: (bound("max")? as f32).to_bits() }
+        }
+        other => return Err(format!("{} is not an activation", other.name())),
+    })
+}
+
+/// Quantization parameters as stage arguments, zero points widened to
+/// one per channel.
+pub(super) fn quant_args(p: &QuantParams) -> StageArgs {
+    let zero = p.zero_point.iter().map(|&z| z as f32);
+    let zero: Vec<f32> =
+        if p.zero_point.len() == 1 { vec![p.zero_point[0] as f32; p.scale.len()] } else { zero.collect() };
+    StageArgs::Quant { scale: p.scale.clone(), zero }
+}
+
+/// Fails unless a kernel computing `shape` with `elem` lanes fits the declared result.
+pub(super) fn check_result(shape: &[usize], elem: Elem, spec: &TensorSpec) -> Result<(), String> {
+    if shape != spec.shape || (elem == Elem::F32) != (spec.elem == ElemType::F32) {
+        let elem = if elem == Elem::F32 { "f32" } else { "an integer type" };
+        return Err(format!("computes {shape:?} of {elem}, but the result type is tensor<{spec}>"));
+    }
+    Ok(())
+}
+
+pub(super) fn check_f32(spec: &TensorSpec, what: &str) -> Result<(), String> {
+    if spec.elem != ElemType::F32 || spec.shape.contains(&0) {
+        return Err(format!("{what} must be a non-empty f32 tensor, got tensor<{spec}>"));
+    }
+    Ok(())
+}
+
+pub(super) fn conv_sig(
+    op: &OperationRef,
+    x: &TensorSpec,
+    w: &TensorSpec,
+    bias: bool,
+    stages: Vec<Stage>,
+) -> Result<Lowered, String> {
+    check_f32(x, "input")?;
+    check_f32(w, "weight")?;
+    let a = Conv2dAttrs::from_op(op)?;
+    let (&[n, c, h, wd], &[o, cg, kh, kw]) = (x.shape.as_slice(), w.shape.as_slice()) else {
+        return Err(format!("input and weight must have rank 4, got {x} and {w}"));
+    };
+    let g = a.groups;
+    if cg * g != c || o % g != 0 {
+        return Err(format!("weight tensor<{w}> does not fit {c} input channels in {g} groups"));
+    }
+    let [ho, wo] = a.output_hw(h, wd, kh, kw).ok_or("the (dilated) kernel does not fit the padded input")?;
+    let [top, left, bottom, right] = a.padding;
+    let (hp, wp) = (h + top + bottom, wd + left + right);
+    let padding = (a.padding != [0; 4]).then_some(Padding { hw: [h, wd], top, left, padded_hw: [hp, wp] });
+    let (lanes, mr, nr) = conv::blocking(Host::detect(), o / g, wo);
+    let sig = ConvSig {
+        batch: n,
+        groups: g,
+        cg,
+        og: o / g,
+        kernel: [kh, kw],
+        stride: a.strides,
+        dilation: a.dilations,
+        out_hw: [ho, wo],
+        input_strides: [c * hp * wp, hp * wp, wp, 1],
+        output_strides: [o * ho * wo, ho * wo, wo, 1],
+        bias,
+        stages,
+        lanes,
+        mr,
+        nr,
+    };
+    Ok((sig, padding, vec![n, o, ho, wo]))
+}
+
+/// A conv kernel's signature, the input padding it needs and the shape it computes.
+type Lowered = (ConvSig, Option<Padding>, Vec<usize>);
+
+/// y = x·wᵀ as a 1×1 conv whose pixels are the batch rows: input channel
+/// stride 1, pixel stride K; output channel stride 1, pixel stride M.
+pub(super) fn linear_sig(x: &TensorSpec, w: &TensorSpec, bias: bool, stages: Vec<Stage>) -> Result<Lowered, String> {
+    check_f32(x, "input")?;
+    check_f32(w, "weight")?;
+    let (&[n, k], &[m, kw]) = (x.shape.as_slice(), w.shape.as_slice()) else {
+        return Err(format!("input and weight must have rank 2, got {x} and {w}"));
+    };
+    if k != kw {
+        return Err(format!("weight tensor<{w}> does not match input tensor<{x}>"));
+    }
+    let (lanes, mr, nr) = conv::blocking(Host::detect(), m, n);
+    let sig = ConvSig {
+        batch: 1,
+        groups: 1,
+        cg: k,
+        og: m,
+        kernel: [1, 1],
+        stride: [1, 1],
+        dilation: [1, 1],
+        out_hw: [1, n],
+        input_strides: [0, 1, 0, k],
+        output_strides: [0, 1, 0, m],
+        bias,
+        stages,
+        lanes,
+        mr,
+        nr,
+    };
+    Ok((sig, None, vec![n, m]))
+}

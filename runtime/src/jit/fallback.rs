@@ -1,0 +1,126 @@
+//! Ops run by plain Rust loops: pooling, softmax and data movement. They
+//! move or reduce data rather than compute, so JIT'ing them gains little.
+
+use crate::Tensor;
+use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn};
+use quant_dialect::views::PoolAttrs;
+
+#[derive(Clone, Copy)]
+pub(super) enum Pool {
+    Max,
+    Avg { count_include_pad: bool },
+}
+
+/// One axis of a pooling window: in-bounds taps `[lo, hi)` and the number
+/// of taps inside the padded input.
+fn window(
+    out: usize,
+    kernel: usize,
+    stride: usize,
+    pad_lo: usize,
+    pad_hi: usize,
+    size: usize,
+) -> (usize, usize, usize) {
+    let start = out * stride;
+    let lo = start.saturating_sub(pad_lo).min(size);
+    let hi = (start + kernel).saturating_sub(pad_lo).min(size);
+    let padded = (start + kernel).min(size + pad_lo + pad_hi).saturating_sub(start);
+    (lo, hi.max(lo), padded)
+}
+
+/// max_pool2d / avg_pool2d over an NCHW input into `out` (NCHW, shaped).
+pub(super) fn pool2d(x: &ArrayD<f32>, a: &PoolAttrs, pool: Pool, out_shape: &[usize]) -> Result<ArrayD<f32>, String> {
+    let [n, c, h, w] =
+        <[usize; 4]>::try_from(x.shape()).map_err(|_| format!("input must have rank 4, got {:?}", x.shape()))?;
+    let [ho, wo] = a.output_hw(h, w).ok_or("the window does not fit the padded input")?;
+    if out_shape != [n, c, ho, wo] {
+        return Err(format!("computed shape {:?}, but the result type is {out_shape:?}", [n, c, ho, wo]));
+    }
+    let x = x.as_standard_layout();
+    let x = x.as_slice().ok_or("input is not contiguous")?;
+    let rows: Vec<_> = (0..ho).map(|o| window(o, a.kernel[0], a.strides[0], a.padding[0], a.padding[2], h)).collect();
+    let cols: Vec<_> = (0..wo).map(|o| window(o, a.kernel[1], a.strides[1], a.padding[1], a.padding[3], w)).collect();
+    let mut out = Vec::with_capacity(n * c * ho * wo);
+    for plane in x.chunks(h * w) {
+        for &(y0, y1, ph) in &rows {
+            for &(x0, x1, pw) in &cols {
+                let taps = (y0..y1).flat_map(|iy| plane[iy * w + x0..iy * w + x1].iter().copied());
+                out.push(match pool {
+                    // NaN wins, as in PyTorch.
+                    Pool::Max => taps.fold(f32::NEG_INFINITY, |m, v| if v > m || v.is_nan() { v } else { m }),
+                    Pool::Avg { count_include_pad } => {
+                        let count = if count_include_pad { ph * pw } else { (y1 - y0) * (x1 - x0) };
+                        (taps.map(f64::from).sum::<f64>() / count as f64) as f32
+                    }
+                });
+            }
+        }
+    }
+    ArrayD::from_shape_vec(IxDyn(out_shape), out).map_err(|e| e.to_string())
+}
+
+/// Mean over H and W of an NCHW input.
+pub(super) fn global_avg_pool(x: &ArrayD<f32>, out_shape: &[usize]) -> Result<ArrayD<f32>, String> {
+    if x.ndim() != 4 {
+        return Err(format!("input must have rank 4, got {:?}", x.shape()));
+    }
+    let plane = x.shape()[2] * x.shape()[3];
+    let x = x.as_standard_layout();
+    let x = x.as_slice().ok_or("input is not contiguous")?;
+    let means = x.chunks(plane.max(1)).map(|p| (p.iter().map(|&v| f64::from(v)).sum::<f64>() / plane as f64) as f32);
+    ArrayD::from_shape_vec(IxDyn(out_shape), means.collect()).map_err(|e| e.to_string())
+}
+
+/// exp(x − max) / Σ exp(x − max) along `axis`, summed in f64.
+pub(super) fn softmax(x: &ArrayD<f32>, axis: usize) -> ArrayD<f32> {
+    let mut out = x.clone();
+    for mut lane in out.lanes_mut(Axis(axis)) {
+        let max = lane.fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        lane.mapv_inplace(|v| (v - max).exp());
+        let sum: f64 = lane.iter().map(|&v| f64::from(v)).sum();
+        lane.mapv_inplace(|v| (f64::from(v) / sum) as f32);
+    }
+    out
+}
+
+/// A data-movement op, applied alike to f32 and integer tensors.
+pub(super) enum Movement {
+    Reshape(Vec<usize>),
+    Transpose(Vec<usize>),
+    Concat(usize),
+}
+
+impl Movement {
+    fn apply<T: Clone>(&self, arrays: &[&ArrayD<T>]) -> Result<ArrayD<T>, String> {
+        let first = arrays.first().ok_or("requires an operand")?;
+        match self {
+            Movement::Reshape(shape) => ArrayD::from_shape_vec(IxDyn(shape), first.iter().cloned().collect())
+                .map_err(|_| format!("cannot reshape {:?} to {shape:?}", first.shape())),
+            Movement::Transpose(perm) => {
+                if perm.len() != first.ndim() {
+                    return Err(format!("perm {perm:?} does not fit rank {}", first.ndim()));
+                }
+                Ok(first.view().permuted_axes(IxDyn(perm)).as_standard_layout().into_owned())
+            }
+            Movement::Concat(axis) => {
+                let views: Vec<ArrayViewD<T>> = arrays.iter().map(|a| a.view()).collect();
+                ndarray::concatenate(Axis(*axis), &views).map_err(|e| format!("cannot concatenate: {e}"))
+            }
+        }
+    }
+
+    pub fn run(&self, inputs: &[&Tensor]) -> Result<Tensor, String> {
+        match inputs.first() {
+            Some(Tensor::Int { elem, .. }) => {
+                let ints =
+                    inputs.iter().map(|t| t.as_int().ok_or("element types differ")).collect::<Result<Vec<_>, _>>()?;
+                Ok(Tensor::Int { elem: *elem, data: self.apply(&ints)? })
+            }
+            _ => {
+                let floats =
+                    inputs.iter().map(|t| t.as_f32().ok_or("element types differ")).collect::<Result<Vec<_>, _>>()?;
+                Ok(Tensor::F32(self.apply(&floats)?))
+            }
+        }
+    }
+}

@@ -1,0 +1,406 @@
+//! Lowering the entry function into steps: constants decoded, conv/linear
+//! and element-wise ops grouped with the element-wise ops that consume their
+//! result (when it has a single user) into one kernel, weights packed, steps
+//! on constants folded, and the kernels of the other steps fetched from the
+//! cache in one batch.
+
+use super::{
+    cache::{self, Signature},
+    decode::{
+        check_result, conv_sig, key, linear_sig, name_of, op_error, operand, quant_args, result, spec_of, stage_shape,
+        unary_of,
+    },
+    fallback::{Movement, Pool},
+    host::Host,
+    ir::Elem,
+    map::MapSig,
+    stages::{self, Stage},
+    step::{Kind, StageArgs, Step, Values},
+};
+use crate::{RuntimeError, Site, Tensor, TensorSpec};
+use melior::ir::{
+    attribute::StringAttribute, operation::OperationLike, BlockLike, Module, OperationRef, RegionLike, Value,
+};
+use quant_dialect::{
+    attrs, ffi,
+    qparams::QuantParams,
+    tensor::ConstTensor,
+    views::{normalize_axis, PoolAttrs},
+    OpKind,
+};
+use std::{
+    borrow::Cow,
+    collections::{HashMap, HashSet},
+};
+
+/// A lowered function. Slots number the values: arguments first, then
+/// constants and results in program order.
+pub(super) struct Plan {
+    pub specs: Vec<TensorSpec>,
+    pub arguments: usize,
+    /// The value of each constant slot (folded steps included).
+    pub constants: Vec<Option<Tensor>>,
+    pub steps: Vec<Step>,
+    pub returns: Vec<usize>,
+}
+
+/// Numbers the SSA values of the entry block.
+#[derive(Default)]
+struct Numbering {
+    slots: HashMap<usize, usize>,
+    specs: Vec<TensorSpec>,
+}
+
+impl Numbering {
+    fn define(&mut self, value: Value, spec: TensorSpec) -> usize {
+        self.specs.push(spec);
+        self.slots.insert(key(value), self.specs.len() - 1);
+        self.specs.len() - 1
+    }
+
+    fn slot(&self, value: Value) -> Result<usize, String> {
+        self.slots.get(&key(value)).copied().ok_or_else(|| "an operand is not defined before use".to_string())
+    }
+}
+
+struct Lowering {
+    numbering: Numbering,
+    constants: Vec<Option<Tensor>>,
+    steps: Vec<Step>,
+    /// Ops claimed by the chain of an earlier head, by op; the last op of
+    /// each chain maps to its head and chain, lowered when the walk reaches
+    /// that last op (all operands of the chain are defined by then).
+    absorbed: HashSet<usize>,
+    pending: HashMap<usize, (usize, Vec<usize>, Option<usize>)>,
+    threads: usize,
+}
+
+fn find_entry<'c, 'a>(module: &'a Module<'c>, entry: &str) -> Option<OperationRef<'c, 'a>> {
+    let mut next = module.body().first_operation();
+    while let Some(op) = next {
+        let symbol = op.attribute("sym_name").ok().and_then(|a| StringAttribute::try_from(a).ok());
+        if name_of(&op) == "func.func" && symbol.is_some_and(|s| s.value() == entry) {
+            return Some(op);
+        }
+        next = op.next_in_block();
+    }
+    None
+}
+
+pub(super) fn lower(module: &Module, entry: &str, threads: usize) -> Result<Plan, RuntimeError> {
+    let func = find_entry(module, entry).ok_or_else(|| RuntimeError::MissingEntry(entry.to_string()))?;
+    let block = func.region(0).ok().and_then(|r| r.first_block()).ok_or_else(|| op_error(&func, "has no body"))?;
+    if block.next_in_region().is_some() {
+        return Err(op_error(&func, "functions with several blocks are not supported"));
+    }
+    let mut lowering = Lowering {
+        numbering: Numbering::default(),
+        constants: Vec::new(),
+        steps: Vec::new(),
+        absorbed: HashSet::new(),
+        pending: HashMap::new(),
+        threads,
+    };
+    for i in 0..block.argument_count() {
+        let value: Value = block.argument(i).map_err(|e| op_error(&func, e.to_string()))?.into();
+        let spec = spec_of(value).map_err(|e| op_error(&func, format!("argument #{i}: {e}")))?;
+        lowering.numbering.define(value, spec);
+    }
+    let mut returns = None;
+    let mut ops = HashMap::new();
+    let mut next = block.first_operation();
+    while let Some(op) = next {
+        ops.insert(op.to_raw().ptr as usize, op);
+        if name_of(&op) == "func.return" {
+            let slots = op.operands().map(|v| lowering.numbering.slot(v)).collect::<Result<Vec<_>, _>>();
+            returns = Some(slots.map_err(|e| op_error(&op, e))?);
+        } else {
+            lowering.visit(&op, &ops)?;
+        }
+        next = op.next_in_block();
+    }
+    let returns = returns.ok_or_else(|| op_error(&func, "has no func.return"))?;
+    lowering.attach_kernels().map_err(|message| op_error(&func, message))?;
+    let mut constants = lowering.constants;
+    constants.resize_with(lowering.numbering.specs.len(), || None);
+    Ok(Plan {
+        specs: lowering.numbering.specs,
+        arguments: block.argument_count(),
+        constants,
+        steps: lowering.steps,
+        returns,
+    })
+}
+
+impl Lowering {
+    fn visit<'c, 'a>(
+        &mut self,
+        op: &OperationRef<'c, 'a>,
+        ops: &HashMap<usize, OperationRef<'c, 'a>>,
+    ) -> Result<(), RuntimeError> {
+        let id = op.to_raw().ptr as usize;
+        if self.absorbed.contains(&id) {
+            // The last op of a chain lowers the whole chain, from its head.
+            return match self.pending.remove(&id) {
+                Some((head, chain, axis)) => {
+                    let chain: Vec<OperationRef> = chain.iter().map(|op| ops[op]).collect();
+                    self.lower_chain(&ops[&head], &chain, axis)
+                }
+                None => Ok(()),
+            };
+        }
+        let name = name_of(op);
+        if name == "arith.constant" {
+            let value = result(op).map_err(|e| op_error(op, e))?;
+            let spec = spec_of(value).map_err(|e| op_error(op, format!("result: {e}")))?;
+            let tensor = ConstTensor::of_value(value)
+                .and_then(Tensor::from_const)
+                .ok_or_else(|| op_error(op, "expected a dense or dense_resource tensor of f32, i8, ui8 or i32"))?;
+            let slot = self.numbering.define(value, spec);
+            self.set_constant(slot, tensor);
+            return Ok(());
+        }
+        if OpKind::of(op).is_none() {
+            return Err(RuntimeError::Unsupported { op: name, site: Site::of(op.location()) });
+        }
+        if op.result_count() != 1 {
+            return Err(op_error(op, format!("expected one result, got {}", op.result_count())));
+        }
+        let (chain, axis) = self.chain(op);
+        let ids: Vec<usize> = chain.iter().map(|o| o.to_raw().ptr as usize).collect();
+        match ids.last() {
+            Some(&last) => {
+                self.absorbed.extend(&ids);
+                self.pending.insert(last, (id, ids, axis));
+                Ok(())
+            }
+            None => self.lower_chain(op, &[], axis),
+        }
+    }
+
+    /// Compiles (or finds) the kernels of all steps at once.
+    fn attach_kernels(&mut self) -> Result<(), String> {
+        let jit_steps: Vec<_> = self.steps.iter_mut().filter_map(|s| Some((s.signature()?, s))).collect();
+        let signatures: Vec<Signature> = jit_steps.iter().map(|(sig, _)| sig.clone()).collect();
+        let kernels = cache::kernels(&signatures, self.threads)?;
+        for ((_, step), kernel) in jit_steps.into_iter().zip(kernels) {
+            step.kernel = Some(kernel);
+        }
+        Ok(())
+    }
+
+    fn set_constant(&mut self, slot: usize, tensor: Tensor) {
+        if self.constants.len() <= slot {
+            self.constants.resize_with(slot + 1, || None);
+        }
+        self.constants[slot] = Some(tensor);
+    }
+
+    fn is_constant(&self, slot: usize) -> bool {
+        self.constants.get(slot).is_some_and(Option::is_some)
+    }
+
+    /// The element-wise ops that can run in `head`'s kernel: each the single
+    /// user of the previous result, with matching lane types and channel
+    /// axis. Also returns that axis (the one per-channel parameters index).
+    fn chain<'c, 'a>(&self, head: &OperationRef<'c, 'a>) -> (Vec<OperationRef<'c, 'a>>, Option<usize>) {
+        let none = (Vec::new(), None);
+        let Some(kind) = OpKind::of(head) else { return none };
+        let Ok(mut flowing) = result(head) else { return none };
+        let (mut elem, mut axis, axis_fixed) = match kind {
+            OpKind::Conv2d | OpKind::Linear => (Elem::F32, Some(1), true),
+            _ => match operand(head, 0).ok().and_then(|x| stage_shape(head, x)) {
+                Some(shape) => (shape.output, shape.axis, false),
+                None => return none,
+            },
+        };
+        let mut chain = Vec::new();
+        loop {
+            let users = ffi::users(flowing);
+            let [user] = users.as_slice() else { break };
+            // An op joining two chains (an add) belongs to the first.
+            if self.absorbed.contains(&(user.to_raw().ptr as usize)) {
+                break;
+            }
+            let Some(shape) = stage_shape(user, flowing) else { break };
+            let axis_ok = match (shape.axis, axis) {
+                (None, _) => true,
+                (Some(a), Some(b)) => a == b,
+                (Some(_), None) => !axis_fixed,
+            };
+            if shape.input != elem || !axis_ok {
+                break;
+            }
+            axis = axis.or(shape.axis);
+            elem = shape.output;
+            chain.push(*user);
+            let Ok(next) = result(user) else { break };
+            flowing = next;
+        }
+        (chain, axis)
+    }
+
+    /// The stage of element-wise `op` whose operand `flowing` comes from the
+    /// previous stage.
+    fn stage(&self, op: &OperationRef, flowing: Value) -> Result<(Stage, StageArgs), String> {
+        let kind = OpKind::of(op).ok_or("not a quant op")?;
+        Ok(match kind {
+            OpKind::Add => {
+                let lhs = operand(op, 0)?;
+                let other = if key(lhs) == key(flowing) { operand(op, 1)? } else { lhs };
+                (Stage::Residual, StageArgs::Residual(self.numbering.slot(other)?))
+            }
+            OpKind::BatchNorm => {
+                if op.operand_count() != 5 {
+                    return Err(format!("expected 5 operands, got {}", op.operand_count()));
+                }
+                let slot = |i| operand(op, i).and_then(|v| self.numbering.slot(v));
+                let params = [slot(1)?, slot(2)?, slot(3)?, slot(4)?];
+                let epsilon = attrs::float(op, "epsilon")?.unwrap_or(1e-5);
+                (Stage::Affine, StageArgs::BatchNorm { params, epsilon })
+            }
+            OpKind::Quantize => {
+                let p = QuantParams::from_op(op)?;
+                let stage = Stage::Quantize { per_channel: p.axis.is_some(), qmin: p.qmin, qmax: p.qmax };
+                (stage, quant_args(&p))
+            }
+            OpKind::Dequantize => {
+                let p = QuantParams::from_op(op)?;
+                (Stage::Dequantize { per_channel: p.axis.is_some() }, quant_args(&p))
+            }
+            other => (Stage::Unary(unary_of(other, op)?), StageArgs::None),
+        })
+    }
+
+    /// Lowers `head` with the ops of `chain` fused into it; folds the step
+    /// when all it reads is constant.
+    fn lower_chain(
+        &mut self,
+        head: &OperationRef,
+        chain: &[OperationRef],
+        axis: Option<usize>,
+    ) -> Result<(), RuntimeError> {
+        let last = chain.last().unwrap_or(head);
+        let fail = |e: String| op_error(head, e);
+        let mut stages = Vec::new();
+        let mut args = Vec::new();
+        let mut flowing = result(head).map_err(fail)?;
+        for op in chain {
+            let (stage, arg) = self.stage(op, flowing).map_err(|e| op_error(op, e))?;
+            stages.push(stage);
+            args.push(arg);
+            flowing = result(op).map_err(|e| op_error(op, e))?;
+        }
+        let value = result(last).map_err(fail)?;
+        let spec = spec_of(value).map_err(|e| op_error(last, format!("result: {e}")))?;
+        let (kind, args) = self.kind(head, stages, args, axis, &spec).map_err(fail)?;
+        let slot = self.numbering.define(value, spec.clone());
+        let name = name_of(head);
+        let mut step = Step { name, site: Site::of(head.location()), kind, args, kernel: None, result: slot, spec };
+        if step.operands().iter().all(|&s| self.is_constant(s)) {
+            if let Some(signature) = step.signature() {
+                step.kernel = cache::kernels(&[signature], 1).map_err(fail)?.pop();
+            }
+            let values: Values = self.constants.iter().map(|c| c.as_ref().map(Cow::Borrowed)).collect();
+            let tensor = step.run(&values, self.threads).map_err(fail)?;
+            self.set_constant(slot, tensor);
+        } else {
+            self.steps.push(step);
+        }
+        Ok(())
+    }
+
+    fn slot(&self, op: &OperationRef, i: usize) -> Result<usize, String> {
+        self.numbering.slot(operand(op, i)?)
+    }
+
+    /// What runs `head` (with fused `stages` after it).
+    fn kind(
+        &self,
+        head: &OperationRef,
+        mut stages: Vec<Stage>,
+        mut args: Vec<StageArgs>,
+        axis: Option<usize>,
+        spec: &TensorSpec,
+    ) -> Result<(Kind, Vec<StageArgs>), String> {
+        let kind = OpKind::of(head).ok_or("not a quant op")?;
+        let input = self.slot(head, 0)?;
+        let input_spec = &self.numbering.specs[input];
+        let single_input = || -> Result<usize, String> {
+            if head.operand_count() != 1 {
+                return Err(format!("expected one operand, got {}", head.operand_count()));
+            }
+            Ok(input)
+        };
+        Ok(match kind {
+            OpKind::Conv2d | OpKind::Linear => {
+                let weight = self.slot(head, 1)?;
+                let bias = (head.operand_count() > 2).then(|| self.slot(head, 2)).transpose()?;
+                let (sig, padding, shape) = if kind == OpKind::Conv2d {
+                    conv_sig(head, input_spec, &self.numbering.specs[weight], bias.is_some(), stages)?
+                } else {
+                    linear_sig(input_spec, &self.numbering.specs[weight], bias.is_some(), stages)?
+                };
+                check_result(&shape, stages::output_elem(&sig.stages, Elem::F32), spec)?;
+                let packed = self
+                    .constants
+                    .get(weight)
+                    .and_then(Option::as_ref)
+                    .and_then(|w| w.as_f32()?.as_slice().map(|w| sig.pack_weights(w)));
+                (Kind::Conv { sig: Box::new(sig), input, weight, packed, bias, padding }, args)
+            }
+            k if k.is_unary_elementwise()
+                || matches!(k, OpKind::Add | OpKind::BatchNorm | OpKind::Quantize | OpKind::Dequantize) =>
+            {
+                let x = operand(head, 0)?;
+                let shape = stage_shape(head, x).ok_or("unsupported operand layout")?;
+                // A map's own op is its first stage, applied to operand 0.
+                let (stage, arg) = self.stage(head, x)?;
+                stages.insert(0, stage);
+                args.insert(0, arg);
+                check_result(&input_spec.shape, stages::output_elem(&stages, shape.input), spec)?;
+                let (rows, channels, inner) = MapSig::layout(&input_spec.shape, axis);
+                let sig =
+                    MapSig { rows, channels, inner, input: shape.input, stages, lanes: Host::detect().lanes as usize };
+                (Kind::Map { sig, input }, args)
+            }
+            OpKind::MaxPool2d => {
+                (Kind::Pool { input: single_input()?, attrs: PoolAttrs::from_op(head)?, pool: Pool::Max }, args)
+            }
+            OpKind::AvgPool2d => {
+                let attrs = PoolAttrs::from_op(head)?;
+                let pool = Pool::Avg { count_include_pad: attrs.count_include_pad };
+                (Kind::Pool { input: single_input()?, attrs, pool }, args)
+            }
+            OpKind::GlobalAvgPool => (Kind::GlobalAvgPool { input: single_input()? }, args),
+            OpKind::Softmax => {
+                let rank = input_spec.shape.len();
+                let axis = attrs::int(head, "axis")?.unwrap_or(-1);
+                let axis =
+                    normalize_axis(axis, rank).ok_or_else(|| format!("axis {axis} is out of range for rank {rank}"))?;
+                (Kind::Softmax { input: single_input()?, axis }, args)
+            }
+            OpKind::Reshape => (
+                Kind::Movement { inputs: vec![single_input()?], movement: Movement::Reshape(spec.shape.clone()) },
+                args,
+            ),
+            OpKind::Transpose => {
+                let perm = attrs::i64_array(head, "perm")?.ok_or("requires attribute 'perm'")?;
+                let perm = perm
+                    .iter()
+                    .map(|&p| usize::try_from(p).map_err(|_| format!("bad perm {perm:?}")))
+                    .collect::<Result<_, _>>()?;
+                (Kind::Movement { inputs: vec![single_input()?], movement: Movement::Transpose(perm) }, args)
+            }
+            OpKind::Concat => {
+                let rank = input_spec.shape.len();
+                let axis = attrs::int(head, "axis")?.ok_or("requires attribute 'axis'")?;
+                let axis =
+                    normalize_axis(axis, rank).ok_or_else(|| format!("axis {axis} is out of range for rank {rank}"))?;
+                let inputs = (0..head.operand_count()).map(|i| self.slot(head, i)).collect::<Result<_, _>>()?;
+                (Kind::Movement { inputs, movement: Movement::Concat(axis) }, args)
+            }
+            other => return Err(format!("{} is not lowered by the JIT", other.name())),
+        })
+    }
+}

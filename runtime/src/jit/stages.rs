@@ -1,0 +1,227 @@
+//! Element-wise stages: the body of element-wise kernels and the fused
+//! epilogue of conv2d/linear. A chain of stages maps one vector of f32 (or,
+//! after a quantize, i32) lanes to the next.
+
+use super::ir::{Elem, Ir, Lanes, Res};
+use inkwell::{
+    module::Linkage,
+    values::{BasicValueEnum, PointerValue, VectorValue},
+    FloatPredicate,
+};
+
+/// A one-input f32 activation; float attributes are kept as bits so
+/// that kernels can be keyed by them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) enum Unary {
+    Relu,
+    Relu6,
+    Sigmoid,
+    Silu,
+    Mish,
+    LeakyRelu { alpha: u32 },
+    HardSigmoid { alpha: u32, beta: u32 },
+    Gelu { tanh: bool },
+    Clip { min: u32, max: u32 },
+}
+
+/// One stage and the buffers it reads (after the kernel's own buffers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) enum Stage {
+    Unary(Unary),
+    /// x·scale[c] + shift[c]: inference batch norm. Buffers: scale, shift.
+    Affine,
+    /// x + other, `other` laid out as the output. Buffer: other.
+    Residual,
+    /// ONNX QuantizeLinear, f32 → i32 lanes. Buffers: scale, zero point (f32).
+    Quantize {
+        per_channel: bool,
+        qmin: i64,
+        qmax: i64,
+    },
+    /// ONNX DequantizeLinear, i32 → f32 lanes. Buffers: scale, zero point (f32).
+    Dequantize {
+        per_channel: bool,
+    },
+}
+
+impl Stage {
+    /// How many buffers the stage reads.
+    pub fn buffers(self) -> usize {
+        match self {
+            Stage::Unary(_) => 0,
+            Stage::Residual => 1,
+            Stage::Affine | Stage::Quantize { .. } | Stage::Dequantize { .. } => 2,
+        }
+    }
+
+    /// Whether its parameters have one entry per channel (else one per tensor).
+    pub fn per_channel(self) -> bool {
+        match self {
+            Stage::Affine => true,
+            Stage::Quantize { per_channel, .. } | Stage::Dequantize { per_channel } => per_channel,
+            Stage::Unary(_) | Stage::Residual => false,
+        }
+    }
+
+    /// The lane type a stage takes, and the one it gives.
+    pub fn elems(self) -> (Elem, Elem) {
+        match self {
+            Stage::Quantize { .. } => (Elem::F32, Elem::I32),
+            Stage::Dequantize { .. } => (Elem::I32, Elem::F32),
+            _ => (Elem::F32, Elem::F32),
+        }
+    }
+}
+
+/// The lane type at the end of `stages` applied to `input` lanes.
+pub(super) fn output_elem(stages: &[Stage], input: Elem) -> Elem {
+    stages.last().map_or(input, |s| s.elems().1)
+}
+
+/// Where the lanes being computed sit: `channels` indexes per-channel
+/// parameters, `elements` the residual operands.
+pub(super) struct Place<'p, 'ctx> {
+    pub channels: &'p Lanes<'ctx>,
+    pub elements: &'p Lanes<'ctx>,
+}
+
+/// Applies `stages` to `x`; `buffers` are the stages' buffers in order.
+pub(super) fn emit<'ctx>(
+    ir: &Ir<'ctx>,
+    stages: &[Stage],
+    buffers: &[PointerValue<'ctx>],
+    place: &Place<'_, 'ctx>,
+    mut x: VectorValue<'ctx>,
+) -> Res<VectorValue<'ctx>> {
+    let width = x.get_type().get_size();
+    let mut next_buffer = buffers.iter();
+    for &stage in stages {
+        let mut param = || -> Res<VectorValue<'ctx>> {
+            let buffer = *next_buffer.next().expect("the kernel passes one buffer per stage parameter");
+            let per_tensor = Lanes { base: ir.int(0), stride: 0, valid: width };
+            let lanes = if stage.per_channel() { place.channels } else { &per_tensor };
+            let lanes = if stage == Stage::Residual { place.elements } else { lanes };
+            ir.load_lanes(Elem::F32, buffer, lanes, width)
+        };
+        x = match stage {
+            Stage::Unary(u) => unary(ir, u, x)?,
+            Stage::Affine => {
+                let (scale, shift) = (param()?, param()?);
+                ir.fma(x, scale, shift)?
+            }
+            Stage::Residual => ir.b.build_float_add(x, param()?, "")?,
+            Stage::Quantize { qmin, qmax, .. } => {
+                let (scale, zero) = (param()?, param()?);
+                let scaled = ir.b.build_float_div(x, scale, "")?;
+                let rounded = ir.intrinsic("llvm.roundeven", x.get_type().into(), &[scaled.into()])?;
+                let q = ir.b.build_float_add(rounded.into_vector_value(), zero, "")?;
+                // Compare-and-select keeps NaN, which the saturating
+                // conversion then maps to 0 (as the reference does).
+                let q = ir.select_if(
+                    FloatPredicate::OLT,
+                    q,
+                    ir.splat_f32(qmin as f64, width)?,
+                    ir.splat_f32(qmin as f64, width)?,
+                )?;
+                let q = ir.select_if(
+                    FloatPredicate::OGT,
+                    q,
+                    ir.splat_f32(qmax as f64, width)?,
+                    ir.splat_f32(qmax as f64, width)?,
+                )?;
+                let int_ty = ir.i32.vec_type(width);
+                let types = [int_ty.into(), x.get_type().into()];
+                ir.intrinsic_overloaded("llvm.fptosi.sat", &types, &[q.into()])?.into_vector_value()
+            }
+            Stage::Dequantize { .. } => {
+                let (scale, zero) = (param()?, param()?);
+                let q = ir.b.build_signed_int_to_float(x, ir.f32.vec_type(width), "")?;
+                ir.b.build_float_mul(ir.b.build_float_sub(q, zero, "")?, scale, "")?
+            }
+        };
+    }
+    Ok(x)
+}
+
+fn unary<'ctx>(ir: &Ir<'ctx>, u: Unary, x: VectorValue<'ctx>) -> Res<VectorValue<'ctx>> {
+    let width = x.get_type().get_size();
+    let c = |v: f64| ir.splat_f32(v, width);
+    let bits = |b: u32| f32::from_bits(b) as f64;
+    let zero = c(0.0)?;
+    Ok(match u {
+        // Compare-and-select keeps NaN, as the reference's clamp does.
+        Unary::Relu => ir.select_if(FloatPredicate::OLT, x, zero, zero)?,
+        Unary::Relu6 => {
+            let low = ir.select_if(FloatPredicate::OLT, x, zero, zero)?;
+            ir.select_if(FloatPredicate::OGT, low, c(6.0)?, c(6.0)?)?
+        }
+        Unary::Sigmoid => sigmoid(ir, x)?,
+        Unary::Silu => ir.b.build_float_mul(x, sigmoid(ir, x)?, "")?,
+        Unary::Mish => {
+            let softplus = per_lane(ir, "log1pf", exp(ir, x)?)?;
+            ir.b.build_float_mul(x, tanh(ir, softplus)?, "")?
+        }
+        Unary::LeakyRelu { alpha } => {
+            let scaled = ir.b.build_float_mul(x, c(bits(alpha))?, "")?;
+            ir.select_if(FloatPredicate::OLT, x, zero, scaled)?
+        }
+        Unary::HardSigmoid { alpha, beta } => {
+            let y = ir.fma(x, c(bits(alpha))?, c(bits(beta))?)?;
+            let low = ir.select_if(FloatPredicate::OLT, y, zero, zero)?;
+            ir.select_if(FloatPredicate::OGT, low, c(1.0)?, c(1.0)?)?
+        }
+        Unary::Gelu { tanh: false } => {
+            let erf = per_lane(ir, "erff", ir.b.build_float_mul(x, c(std::f64::consts::FRAC_1_SQRT_2)?, "")?)?;
+            half_x_times_one_plus(ir, x, erf)?
+        }
+        Unary::Gelu { tanh: true } => {
+            let cube = ir.b.build_float_mul(ir.b.build_float_mul(x, x, "")?, x, "")?;
+            let inner = ir.fma(cube, c(0.044715)?, x)?;
+            let t = tanh(ir, ir.b.build_float_mul(inner, c((2.0 / std::f64::consts::PI).sqrt())?, "")?)?;
+            half_x_times_one_plus(ir, x, t)?
+        }
+        // ONNX Clip: NaN becomes max (as f64::min does); min > max gives max.
+        Unary::Clip { min, max } => {
+            let low = ir.select_if(FloatPredicate::OLT, x, c(bits(min))?, c(bits(min))?)?;
+            ir.intrinsic("llvm.minnum", x.get_type().into(), &[low.into(), c(bits(max))?.into()])?.into_vector_value()
+        }
+    })
+}
+
+/// 0.5·x·(1 + t), the common tail of both gelu forms.
+fn half_x_times_one_plus<'ctx>(ir: &Ir<'ctx>, x: VectorValue<'ctx>, t: VectorValue<'ctx>) -> Res<VectorValue<'ctx>> {
+    let width = x.get_type().get_size();
+    let one_plus = ir.b.build_float_add(t, ir.splat_f32(1.0, width)?, "")?;
+    let half_x = ir.b.build_float_mul(x, ir.splat_f32(0.5, width)?, "")?;
+    ir.b.build_float_mul(half_x, one_plus, "")
+}
+
+fn exp<'ctx>(ir: &Ir<'ctx>, x: VectorValue<'ctx>) -> Res<VectorValue<'ctx>> {
+    Ok(ir.intrinsic("llvm.exp", x.get_type().into(), &[x.into()])?.into_vector_value())
+}
+
+fn tanh<'ctx>(ir: &Ir<'ctx>, x: VectorValue<'ctx>) -> Res<VectorValue<'ctx>> {
+    Ok(ir.intrinsic("llvm.tanh", x.get_type().into(), &[x.into()])?.into_vector_value())
+}
+
+fn sigmoid<'ctx>(ir: &Ir<'ctx>, x: VectorValue<'ctx>) -> Res<VectorValue<'ctx>> {
+    let one = ir.splat_f32(1.0, x.get_type().get_size())?;
+    let e = exp(ir, ir.b.build_float_neg(x, "")?)?;
+    ir.b.build_float_div(one, ir.b.build_float_add(one, e, "")?, "")
+}
+
+/// Applies the C library's f32 function `name` to each lane (for functions
+/// LLVM has no intrinsic for).
+fn per_lane<'ctx>(ir: &Ir<'ctx>, name: &str, x: VectorValue<'ctx>) -> Res<VectorValue<'ctx>> {
+    let function = ir.module.get_function(name).unwrap_or_else(|| {
+        ir.module.add_function(name, ir.f32.fn_type(&[ir.f32.into()], false), Some(Linkage::External))
+    });
+    let mut out = x;
+    for l in 0..x.get_type().get_size() {
+        let lane = ir.i32.const_int(l as u64, false);
+        let v: BasicValueEnum = ir.b.build_extract_element(x, lane, "")?;
+        let y = ir.call(function, &[v])?;
+        out = ir.b.build_insert_element(out, y, lane, "")?;
+    }
+    Ok(out)
+}

@@ -1,0 +1,259 @@
+//! The steps of a compiled function and how each runs: JIT kernels for
+//! conv/linear and element-wise chains, Rust loops for the rest.
+
+use super::{
+    cache::Signature,
+    conv::ConvSig,
+    fallback::{self, Movement, Pool},
+    kernel::{Buf, BufMut, Kernel},
+    map::MapSig,
+    stages::Stage,
+};
+use crate::{Tensor, TensorSpec};
+use ndarray::{ArrayD, IxDyn};
+use quant_dialect::{tensor::ElemType, views::PoolAttrs};
+use std::borrow::Cow;
+
+/// Values by slot: constants borrowed, computed tensors owned.
+pub(super) type Values<'a> = Vec<Option<Cow<'a, Tensor>>>;
+
+/// Where a stage's parameters come from.
+pub(super) enum StageArgs {
+    None,
+    Residual(usize),
+    /// Inference batch norm over γ, β, mean, var.
+    BatchNorm {
+        params: [usize; 4],
+        epsilon: f64,
+    },
+    /// Scale and zero point (as f32), one or one per channel.
+    Quant {
+        scale: Vec<f32>,
+        zero: Vec<f32>,
+    },
+}
+
+/// Zero padding of an NCHW input before a conv kernel.
+pub(super) struct Padding {
+    pub hw: [usize; 2],
+    pub top: usize,
+    pub left: usize,
+    pub padded_hw: [usize; 2],
+}
+
+impl Padding {
+    fn apply(&self, x: &[f32]) -> Vec<f32> {
+        let ([h, w], [hp, wp]) = (self.hw, self.padded_hw);
+        let mut out = vec![0.0; x.len() / (h * w) * hp * wp];
+        for (plane, padded) in x.chunks(h * w).zip(out.chunks_mut(hp * wp)) {
+            for (y, row) in plane.chunks(w).enumerate() {
+                padded[(y + self.top) * wp + self.left..][..w].copy_from_slice(row);
+            }
+        }
+        out
+    }
+}
+
+pub(super) enum Kind {
+    Conv {
+        // Boxed: the signature is large and conv steps are few.
+        sig: Box<ConvSig>,
+        input: usize,
+        weight: usize,
+        packed: Option<Vec<f32>>,
+        bias: Option<usize>,
+        padding: Option<Padding>,
+    },
+    Map {
+        sig: MapSig,
+        input: usize,
+    },
+    Pool {
+        input: usize,
+        attrs: PoolAttrs,
+        pool: Pool,
+    },
+    GlobalAvgPool {
+        input: usize,
+    },
+    Softmax {
+        input: usize,
+        axis: usize,
+    },
+    Movement {
+        inputs: Vec<usize>,
+        movement: Movement,
+    },
+}
+
+pub(super) struct Step {
+    pub name: String,
+    pub site: crate::Site,
+    pub kind: Kind,
+    /// Parameters of the fused stages (conv and map steps).
+    pub args: Vec<StageArgs>,
+    /// The compiled kernel of conv and map steps (attached after lowering).
+    pub kernel: Option<Kernel>,
+    pub result: usize,
+    pub spec: TensorSpec,
+}
+
+fn value<'v>(values: &'v Values, slot: usize) -> Result<&'v Tensor, String> {
+    values.get(slot).and_then(|v| v.as_deref()).ok_or_else(|| "an operand has no value".to_string())
+}
+
+fn floats<'v>(values: &'v Values, slot: usize) -> Result<&'v [f32], String> {
+    let tensor = value(values, slot)?;
+    tensor
+        .as_f32()
+        .and_then(|a| a.as_slice())
+        .ok_or_else(|| format!("expected an f32 tensor, got {}", tensor.elem().name()))
+}
+
+fn buf<'v>(values: &'v Values, slot: usize) -> Result<Buf<'v>, String> {
+    match value(values, slot)? {
+        Tensor::F32(a) => a.as_slice().map(Buf::F32),
+        Tensor::Int { data, .. } => data.as_slice().map(Buf::I32),
+    }
+    .ok_or_else(|| "operand is not contiguous".to_string())
+}
+
+impl Step {
+    fn kernel(&self) -> Result<&Kernel, String> {
+        self.kernel.as_ref().ok_or_else(|| "the kernel was not compiled".to_string())
+    }
+
+    /// The slots this step reads.
+    pub fn operands(&self) -> Vec<usize> {
+        let mut slots = match &self.kind {
+            Kind::Conv { input, weight, bias, .. } => [*input, *weight].into_iter().chain(*bias).collect(),
+            Kind::Map { input, .. }
+            | Kind::Pool { input, .. }
+            | Kind::GlobalAvgPool { input }
+            | Kind::Softmax { input, .. } => {
+                vec![*input]
+            }
+            Kind::Movement { inputs, .. } => inputs.clone(),
+        };
+        for arg in &self.args {
+            match arg {
+                StageArgs::Residual(slot) => slots.push(*slot),
+                StageArgs::BatchNorm { params, .. } => slots.extend(params),
+                StageArgs::None | StageArgs::Quant { .. } => {}
+            }
+        }
+        slots
+    }
+
+    /// The buffers of the fused stages; per-channel ones go through `pad`.
+    fn stage_buffers<'v>(
+        &'v self,
+        stages: &[Stage],
+        values: &'v Values,
+        pad: impl Fn(&[f32]) -> Vec<f32>,
+    ) -> Result<Vec<Cow<'v, [f32]>>, String> {
+        let mut out: Vec<Cow<[f32]>> = Vec::new();
+        for (stage, arg) in stages.iter().zip(&self.args) {
+            let params: Vec<Cow<[f32]>> = match arg {
+                StageArgs::None => Vec::new(),
+                StageArgs::Residual(slot) => vec![Cow::Borrowed(floats(values, *slot)?)],
+                StageArgs::Quant { scale, zero } => {
+                    vec![Cow::Borrowed(scale.as_slice()), Cow::Borrowed(zero.as_slice())]
+                }
+                StageArgs::BatchNorm { params, epsilon } => {
+                    let [gamma, beta, mean, var] = params.map(|p| floats(values, p));
+                    let (gamma, beta, mean, var) = (gamma?, beta?, mean?, var?);
+                    let scale: Vec<f64> =
+                        gamma.iter().zip(var).map(|(&g, &v)| g as f64 / (v as f64 + epsilon).sqrt()).collect();
+                    let shift =
+                        beta.iter().zip(mean).zip(&scale).map(|((&b, &m), &s)| (b as f64 - m as f64 * s) as f32);
+                    vec![Cow::Owned(scale.iter().map(|&s| s as f32).collect()), Cow::Owned(shift.collect())]
+                }
+            };
+            out.extend(params.into_iter().map(|p| if stage.per_channel() { Cow::Owned(pad(&p)) } else { p }));
+        }
+        Ok(out)
+    }
+
+    /// An output tensor of the result type for a kernel to fill.
+    fn kernel_output(&self, fill: impl FnOnce(BufMut) -> Result<(), String>) -> Result<Tensor, String> {
+        let shape = IxDyn(&self.spec.shape);
+        let mut result = match self.spec.elem {
+            ElemType::F32 => Tensor::F32(ArrayD::zeros(shape)),
+            elem => Tensor::Int { elem, data: ArrayD::zeros(shape) },
+        };
+        let out = match &mut result {
+            Tensor::F32(a) => a.as_slice_mut().map(BufMut::F32),
+            Tensor::Int { data, .. } => data.as_slice_mut().map(BufMut::I32),
+        };
+        fill(out.ok_or("result is not contiguous")?)?;
+        Ok(result)
+    }
+
+    /// Computes the step's result from `values`.
+    pub fn run(&self, values: &Values, threads: usize) -> Result<Tensor, String> {
+        let f32_input = |slot| value(values, slot)?.as_f32().ok_or_else(|| "input must be f32".to_string());
+        let result = match &self.kind {
+            Kind::Conv { sig, input, weight, packed, bias, padding } => {
+                let x = floats(values, *input)?;
+                let x = match padding {
+                    Some(p) => Cow::Owned(p.apply(x)),
+                    None => Cow::Borrowed(x),
+                };
+                let weights = match packed {
+                    Some(w) => Cow::Borrowed(w.as_slice()),
+                    None => Cow::Owned(sig.pack_weights(floats(values, *weight)?)),
+                };
+                let mut buffers = vec![Buf::F32(&x), Buf::F32(&weights)];
+                let bias = bias.map(|b| floats(values, b).map(|b| sig.pad_channels(b))).transpose()?;
+                buffers.extend(bias.as_deref().map(Buf::F32));
+                let stage_buffers = self.stage_buffers(&sig.stages, values, |p| sig.pad_channels(p))?;
+                buffers.extend(stage_buffers.iter().map(|b| Buf::F32(b)));
+                self.kernel_output(|out| self.kernel()?.run(out, &buffers, threads))?
+            }
+            Kind::Map { sig, input } => {
+                let mut buffers = vec![buf(values, *input)?];
+                let stage_buffers = self.stage_buffers(&sig.stages, values, <[f32]>::to_vec)?;
+                buffers.extend(stage_buffers.iter().map(|b| Buf::F32(b)));
+                self.kernel_output(|out| self.kernel()?.run(out, &buffers, threads))?
+            }
+            Kind::Pool { input, attrs, pool } => {
+                Tensor::F32(fallback::pool2d(f32_input(*input)?, attrs, *pool, &self.spec.shape)?)
+            }
+            Kind::GlobalAvgPool { input } => {
+                Tensor::F32(fallback::global_avg_pool(f32_input(*input)?, &self.spec.shape)?)
+            }
+            Kind::Softmax { input, axis } => Tensor::F32(fallback::softmax(f32_input(*input)?, *axis)),
+            Kind::Movement { inputs, movement } => {
+                let inputs = inputs.iter().map(|&s| value(values, s)).collect::<Result<Vec<_>, _>>()?;
+                movement.run(&inputs)?
+            }
+        };
+        if result.spec() != self.spec {
+            return Err(format!("computed tensor<{}>, but the result type is tensor<{}>", result.spec(), self.spec));
+        }
+        Ok(result)
+    }
+}
+
+impl Step {
+    /// The kernel signature of a JIT step.
+    pub fn signature(&self) -> Option<Signature> {
+        match &self.kind {
+            Kind::Conv { sig, .. } => Some(Signature::Conv(ConvSig::clone(sig))),
+            Kind::Map { sig, .. } => Some(Signature::Map(sig.clone())),
+            _ => None,
+        }
+    }
+
+    /// What runs the step, for logs and tests.
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            Kind::Conv { sig, .. } => format!("jit conv, fused {:?}", sig.stages),
+            Kind::Map { sig, .. } => format!("jit map {:?}", sig.stages),
+            Kind::Pool { .. } | Kind::GlobalAvgPool { .. } => "rust pool".into(),
+            Kind::Softmax { .. } => "rust softmax".into(),
+            Kind::Movement { .. } => "rust data movement".into(),
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! conv2d and linear in the JIT against the reference interpreter, fused
+//! epilogues, and the SIMD code of the micro-kernel.
+
+mod jit_support;
+
+use jit_support::{check, random, ty};
+use quant_runtime::{
+    jit::{Executor, Options},
+    Tensor,
+};
+
+struct Conv {
+    n: usize,
+    c: usize,
+    hw: [usize; 2],
+    o: usize,
+    k: [usize; 2],
+    strides: [usize; 2],
+    padding: [usize; 4],
+    dilations: [usize; 2],
+    groups: usize,
+    bias: bool,
+}
+
+impl Conv {
+    fn new(c: usize, o: usize, hw: usize, k: usize) -> Self {
+        Conv {
+            n: 1,
+            c,
+            hw: [hw, hw],
+            o,
+            k: [k, k],
+            strides: [1, 1],
+            padding: [0; 4],
+            dilations: [1, 1],
+            groups: 1,
+            bias: false,
+        }
+    }
+
+    fn out_shape(&self) -> Vec<usize> {
+        let dim =
+            |i: usize, pad: usize| (self.hw[i] + pad - self.dilations[i] * (self.k[i] - 1) - 1) / self.strides[i] + 1;
+        vec![self.n, self.o, dim(0, self.padding[0] + self.padding[2]), dim(1, self.padding[1] + self.padding[3])]
+    }
+
+    /// The conv with `epilogue` (MLIR lines reading `%y`, defining `%z`) after it.
+    fn source(&self, epilogue: &str, extra_args: &str) -> String {
+        let x = ty(&[self.n, self.c, self.hw[0], self.hw[1]], "f32");
+        let w = ty(&[self.o, self.c / self.groups, self.k[0], self.k[1]], "f32");
+        let y = ty(&self.out_shape(), "f32");
+        let b = ty(&[self.o], "f32");
+        let (bias_arg, bias_use, bias_ty) = if self.bias {
+            (format!(", %b: {b}"), ", %b", format!(", {b}"))
+        } else {
+            (String::new(), "", String::new())
+        };
+        let list = |v: &[usize]| v.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ");
+        let attrs = format!(
+            "{{strides = array<i64: {}>, padding = array<i64: {}>, dilations = array<i64: {}>, groups = {} : i64}}",
+            list(&self.strides),
+            list(&self.padding),
+            list(&self.dilations),
+            self.groups
+        );
+        let (body, result) =
+            if epilogue.is_empty() { (String::new(), "%y") } else { (epilogue.replace("$Y", &y), "%z") };
+        format!(
+            "func.func @main(%x: {x}, %w: {w}{bias_arg}{extra_args}) -> {y} {{
+  %y = \"quant.conv2d\"(%x, %w{bias_use}) {attrs} : ({x}, {w}{bias_ty}) -> {y}
+{body}  return {result} : {y}
+}}"
+        )
+    }
+
+    fn inputs(&self) -> Vec<Tensor> {
+        let mut inputs = vec![
+            random(&[self.n, self.c, self.hw[0], self.hw[1]], 1),
+            random(&[self.o, self.c / self.groups, self.k[0], self.k[1]], 2),
+        ];
+        if self.bias {
+            inputs.push(random(&[self.o], 3));
+        }
+        inputs
+    }
+
+    fn check(&self) {
+        check(&self.source("", ""), &self.inputs());
+    }
+}
+
+#[test]
+fn conv_3x3_same_padding_bias() {
+    Conv { padding: [1; 4], bias: true, ..Conv::new(16, 32, 10, 3) }.check();
+}
+
+#[test]
+fn conv_channel_counts_off_the_vector_width() {
+    Conv { bias: true, ..Conv::new(3, 5, 7, 3) }.check();
+    Conv { n: 2, ..Conv::new(7, 19, 9, 1) }.check();
+}
+
+#[test]
+fn conv_stride_and_asymmetric_padding() {
+    Conv { strides: [2, 2], padding: [1, 2, 0, 1], ..Conv::new(8, 24, 13, 3) }.check();
+    Conv { strides: [2, 1], ..Conv::new(4, 8, 11, 2) }.check();
+}
+
+#[test]
+fn conv_dilation() {
+    Conv { dilations: [2, 3], padding: [2, 3, 2, 3], bias: true, ..Conv::new(6, 16, 12, 3) }.check();
+}
+
+#[test]
+fn conv_groups_and_depthwise() {
+    Conv { groups: 4, bias: true, padding: [1; 4], ..Conv::new(16, 32, 9, 3) }.check();
+    Conv { groups: 12, padding: [1; 4], strides: [2, 2], ..Conv::new(12, 12, 15, 3) }.check();
+    Conv { groups: 3, ..Conv::new(6, 9, 8, 5) }.check();
+}
+
+#[test]
+fn conv_rectangular_kernel_and_batch() {
+    Conv { n: 3, k: [1, 7], padding: [0, 3, 0, 3], ..Conv::new(5, 10, 9, 1) }.check();
+}
+
+fn relu(input: &str) -> String {
+    format!("  %z = \"quant.relu\"({input}) : ($Y) -> $Y\n")
+}
+
+#[test]
+fn conv_fused_with_bias_and_activations() {
+    let conv = Conv { padding: [1; 4], bias: true, ..Conv::new(8, 16, 9, 3) };
+    for activation in [
+        "\"quant.relu\"(%y)",
+        "\"quant.relu6\"(%y)",
+        "\"quant.clip\"(%y) {min = -0.25 : f32, max = 0.5 : f32}",
+        "\"quant.leaky_relu\"(%y) {alpha = 0.2 : f32}",
+        "\"quant.silu\"(%y)",
+    ] {
+        let epilogue = format!("  %z = {activation} : ($Y) -> $Y\n");
+        check(&conv.source(&epilogue, ""), &conv.inputs());
+    }
+}
+
+#[test]
+fn conv_fused_with_residual_add_and_relu() {
+    let conv = Conv { padding: [1; 4], bias: true, ..Conv::new(16, 16, 8, 3) };
+    let residual = ty(&conv.out_shape(), "f32");
+    let epilogue = format!("  %a = \"quant.add\"(%r, %y) : ($Y, $Y) -> $Y\n{}", relu("%a"));
+    let source = conv.source(&epilogue, &format!(", %r: {residual}"));
+    let mut inputs = conv.inputs();
+    inputs.push(random(&conv.out_shape(), 4));
+    check(&source, &inputs);
+    let steps = steps_of(&source);
+    assert_eq!(steps.len(), 1, "one fused kernel: {steps:?}");
+}
+
+#[test]
+fn conv_fused_with_batch_norm_and_fake_quant() {
+    let conv = Conv { padding: [1; 4], ..Conv::new(8, 12, 7, 3) };
+    let c = ty(&[12], "f32");
+    let q = ty(&conv.out_shape(), "i8");
+    let epilogue = format!(
+        "  %n = \"quant.batch_norm\"(%y, %g, %b, %m, %v) {{epsilon = 1.0e-3 : f32}} : ($Y, {c}, {c}, {c}, {c}) -> $Y
+  %q = \"quant.quantize\"(%n) {{scale = 0.05 : f32, zero_point = 3 : i32}} : ($Y) -> {q}
+  %z = \"quant.dequantize\"(%q) {{scale = 0.05 : f32, zero_point = 3 : i32}} : ({q}) -> $Y
+"
+    );
+    let source = conv.source(&epilogue, &format!(", %g: {c}, %b: {c}, %m: {c}, %v: {c}"));
+    let mut inputs = conv.inputs();
+    inputs.extend([random(&[12], 5), random(&[12], 6), random(&[12], 7)]);
+    let var = random(&[12], 8).as_f32().unwrap().mapv(|v| v.abs() + 0.5);
+    inputs.push(Tensor::F32(var));
+    // The fake-quantized output may differ by one step where the conv sum
+    // rounds differently; compare in steps of 0.05.
+    let (jit, reference) = jit_support::run_both(&source, &inputs, 2);
+    let (a, b) = (jit[0].as_f32().unwrap(), reference[0].as_f32().unwrap());
+    let steps = a.iter().zip(b).map(|(x, y)| ((x - y) / 0.05).abs().round() as i64).max().unwrap();
+    assert!(steps <= 1, "{steps} steps apart");
+    assert_eq!(steps_of(&source).len(), 1);
+}
+
+#[test]
+fn conv_with_constant_weights() {
+    let x = ty(&[1, 2, 4, 4], "f32");
+    let w = ty(&[3, 2, 2, 2], "f32");
+    let y = ty(&[1, 3, 3, 3], "f32");
+    let values: Vec<String> = (0..24).map(|i| format!("{:.3}", (i as f32 * 0.37).sin())).collect();
+    let source = format!(
+        "func.func @main(%x: {x}) -> {y} {{
+  %w = arith.constant dense<[{}]> : tensor<24xf32>
+  %w4 = \"quant.reshape\"(%w) : (tensor<24xf32>) -> {w}
+  %y = \"quant.conv2d\"(%x, %w4) : ({x}, {w}) -> {y}
+  return %y : {y}
+}}",
+        values.join(", ")
+    );
+    check(&source, &[random(&[1, 2, 4, 4], 9)]);
+    assert_eq!(steps_of(&source).len(), 1, "the reshape of a constant is folded");
+}
+
+fn linear_source(n: usize, k: usize, m: usize, bias: bool, epilogue: &str) -> String {
+    let (x, w, y, b) = (ty(&[n, k], "f32"), ty(&[m, k], "f32"), ty(&[n, m], "f32"), ty(&[m], "f32"));
+    let (bias_arg, bias_use, bias_ty) =
+        if bias { (format!(", %b: {b}"), ", %b", format!(", {b}")) } else { Default::default() };
+    let (body, result) = if epilogue.is_empty() { (String::new(), "%y") } else { (epilogue.replace("$Y", &y), "%z") };
+    format!(
+        "func.func @main(%x: {x}, %w: {w}{bias_arg}) -> {y} {{
+  %y = \"quant.linear\"(%x, %w{bias_use}) : ({x}, {w}{bias_ty}) -> {y}
+{body}  return {result} : {y}
+}}"
+    )
+}
+
+#[test]
+fn linear_with_and_without_bias() {
+    for (n, k, m, bias) in [(1, 64, 10, true), (5, 33, 17, false), (8, 128, 64, true)] {
+        let mut inputs = vec![random(&[n, k], 1), random(&[m, k], 2)];
+        if bias {
+            inputs.push(random(&[m], 3));
+        }
+        check(&linear_source(n, k, m, bias, ""), &inputs);
+    }
+}
+
+#[test]
+fn linear_fused_with_relu6() {
+    let source = linear_source(3, 40, 20, true, "  %z = \"quant.relu6\"(%y) : ($Y) -> $Y\n");
+    let bias = Tensor::F32(random(&[20], 3).as_f32().unwrap().mapv(|v| v * 8.0));
+    check(&source, &[random(&[3, 40], 1), random(&[20, 40], 2), bias]);
+    assert_eq!(steps_of(&source).len(), 1);
+}
+
+fn steps_of(source: &str) -> Vec<(String, String)> {
+    let context = quant_dialect::create_context().unwrap();
+    let module = quant_dialect::parse_source(&context, source, "test.mlir").unwrap();
+    Executor::compile(&module, "main", Options { threads: 1 }).unwrap().steps()
+}
+
+/// The conv micro-kernel really runs on vector FMA instructions.
+#[test]
+fn conv_micro_kernel_uses_vector_fma() {
+    let conv = Conv { padding: [1; 4], bias: true, ..Conv::new(64, 64, 56, 3) };
+    let context = quant_dialect::create_context().unwrap();
+    let module = quant_dialect::parse_source(&context, &conv.source("", ""), "test.mlir").unwrap();
+    let executor = Executor::compile(&module, "main", Options { threads: 1 }).unwrap();
+    let assembly = executor.assembly(0).unwrap().expect("the conv step has a kernel");
+    let fma =
+        assembly.lines().filter(|l| l.contains("vfmadd") && ["%xmm", "%ymm", "%zmm"].iter().any(|r| l.contains(r)));
+    let count = fma.count();
+    println!("{count} vector FMAs");
+    assert!(count >= 12, "expected vector FMAs in the micro-kernel, found {count}:\n{assembly}");
+}
+
+/// Quantized weights (a dequantized i8 constant) are folded and packed at
+/// load time; a quantize of the result runs in the conv's epilogue.
+#[test]
+fn conv_with_dequantized_int8_weights_and_quantized_output() {
+    let (x, y, q) = (ty(&[1, 4, 6, 6], "f32"), ty(&[1, 2, 4, 4], "f32"), ty(&[1, 2, 4, 4], "ui8"));
+    let (wq, w) = (ty(&[2, 4, 3, 3], "i8"), ty(&[2, 4, 3, 3], "f32"));
+    let values: Vec<String> = (0..72i32).map(|i| (i * 37 % 255 - 127).to_string()).collect();
+    let source = format!(
+        "func.func @main(%x: {x}) -> {q} {{
+  %c = arith.constant dense<[{}]> : tensor<72xi8>
+  %wq = \"quant.reshape\"(%c) : (tensor<72xi8>) -> {wq}
+  %w = \"quant.dequantize\"(%wq) {{scale = dense<[0.01, 0.02]> : tensor<2xf32>, zero_point = dense<0> : tensor<2xi32>, axis = 0 : i64}} : ({wq}) -> {w}
+  %y = \"quant.conv2d\"(%x, %w) : ({x}, {w}) -> {y}
+  %q = \"quant.quantize\"(%y) {{scale = 0.05 : f32, zero_point = 128 : i32}} : ({y}) -> {q}
+  return %q : {q}
+}}",
+        values.join(", ")
+    );
+    check(&source, &[random(&[1, 4, 6, 6], 3)]);
+    assert_eq!(steps_of(&source).len(), 1, "weights folded, quantize fused");
+}
