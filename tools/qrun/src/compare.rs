@@ -4,7 +4,7 @@
 use crate::{
     inputs,
     metrics::{self, Metric, Report},
-    model::Model,
+    model::{EngineArgs, EngineKind, Model},
     Outcome,
 };
 use quant_runtime::Tensor;
@@ -47,6 +47,11 @@ pub struct Args {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    how: EngineArgs,
+    /// Engine of the reference model B (default: the same as A's).
+    #[arg(long, value_enum)]
+    engine_b: Option<EngineKind>,
 }
 
 #[derive(Serialize)]
@@ -78,8 +83,9 @@ impl Args {
 
 pub fn main(args: Args) -> Result<Outcome, String> {
     let context = quant_dialect::create_context().map_err(|e| e.to_string())?;
-    let a = Model::load(&context, &args.a, &args.entry)?;
-    let b = Model::load(&context, &args.b, &args.entry)?;
+    let a = Model::load(&context, &args.a, &args.entry, args.how)?;
+    let how_b = EngineArgs { engine: args.engine_b.unwrap_or(args.how.engine), ..args.how };
+    let b = Model::load(&context, &args.b, &args.entry, how_b)?;
     if a.inputs() != b.inputs() {
         return Err(format!("'{}' and '{}' take different inputs", args.a, args.b));
     }

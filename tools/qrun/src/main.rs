@@ -1,8 +1,10 @@
 //! `qrun`: runs `quant` dialect models on `.npy` tensors, compares two
 //! graphs numerically, and benchmarks them.
 
+mod bench;
 mod bn_tune;
 mod compare;
+mod flops;
 mod inputs;
 mod metrics;
 mod model;
@@ -27,6 +29,7 @@ struct Cli {
 enum Command {
     Run(run::Args),
     Compare(compare::Args),
+    Bench(bench::Args),
     BnTune(bn_tune::Args),
 }
 
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::main(args),
         Command::Compare(args) => compare::main(args),
+        Command::Bench(args) => bench::main(args),
         Command::BnTune(args) => bn_tune::main(args),
     };
     match result {

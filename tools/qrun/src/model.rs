@@ -1,9 +1,38 @@
 //! Loading a model file (MLIR text or bytecode) into an engine, with MLIR
 //! diagnostics on failure.
 
+use clap::ValueEnum;
 use melior::{ir::Module, Context};
 use quant_dialect::diag::Capture;
-use quant_runtime::{Interpreter, Tensor, TensorSpec};
+use quant_runtime::{
+    jit::{Executor, Options},
+    Interpreter, RuntimeError, Tensor, TensorSpec,
+};
+
+/// What runs the graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EngineKind {
+    /// LLVM-JIT SIMD kernels.
+    Jit,
+    /// The reference interpreter (slow, obviously correct).
+    Reference,
+}
+
+/// How to run a model: engine and threads, shared by the commands.
+#[derive(clap::Args, Clone, Copy, Debug)]
+pub struct EngineArgs {
+    #[arg(long, value_enum, default_value = "jit")]
+    pub engine: EngineKind,
+    /// Worker threads of the JIT engine (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+impl EngineArgs {
+    pub fn threads(&self) -> usize {
+        self.threads.unwrap_or_else(|| Options::default().threads).max(1)
+    }
+}
 
 /// Parses and verifies the model at `path`; errors carry MLIR's diagnostics.
 pub fn parse<'c>(context: &'c Context, path: &str) -> Result<Module<'c>, String> {
@@ -21,25 +50,47 @@ pub fn parse<'c>(context: &'c Context, path: &str) -> Result<Module<'c>, String>
     })
 }
 
+enum Engine {
+    Jit(Executor),
+    Reference(Interpreter),
+}
+
 /// A loaded entry function, ready to run.
 pub struct Model {
     pub path: String,
-    engine: Interpreter,
+    engine: Engine,
 }
 
 impl Model {
-    /// Parses, verifies and prepares `entry` of the file at `path`.
-    pub fn load(context: &Context, path: &str, entry: &str) -> Result<Self, String> {
-        let module = parse(context, path)?;
-        let engine = Interpreter::new(&module, entry).map_err(|e| format!("{path}: {e}"))?;
+    /// Parses, verifies and prepares (compiles, for the JIT) `entry` of the file at `path`.
+    pub fn load(context: &Context, path: &str, entry: &str, how: EngineArgs) -> Result<Self, String> {
+        Self::from_module(&parse(context, path)?, path, entry, how)
+    }
+
+    /// Prepares `entry` of an already parsed `module` read from `path`.
+    pub fn from_module(module: &Module, path: &str, entry: &str, how: EngineArgs) -> Result<Self, String> {
+        let at = |e: RuntimeError| format!("{path}: {e}");
+        let engine = match how.engine {
+            EngineKind::Jit => {
+                Engine::Jit(Executor::compile(module, entry, Options { threads: how.threads() }).map_err(at)?)
+            }
+            EngineKind::Reference => Engine::Reference(Interpreter::new(module, entry).map_err(at)?),
+        };
         Ok(Model { path: path.to_string(), engine })
     }
 
     pub fn inputs(&self) -> &[TensorSpec] {
-        self.engine.inputs()
+        match &self.engine {
+            Engine::Jit(e) => e.inputs(),
+            Engine::Reference(i) => i.inputs(),
+        }
     }
 
     pub fn run(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>, String> {
-        self.engine.run(inputs).map_err(|e| format!("{}: {e}", self.path))
+        let result = match &self.engine {
+            Engine::Jit(e) => e.run(inputs),
+            Engine::Reference(i) => i.run(inputs),
+        };
+        result.map_err(|e| format!("{}: {e}", self.path))
     }
 }

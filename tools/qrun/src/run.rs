@@ -1,6 +1,10 @@
 //! `qrun run`: one model, inputs from `.npy`, outputs to `.npy`.
 
-use crate::{inputs, model::Model, npy, Outcome};
+use crate::{
+    inputs,
+    model::{EngineArgs, Model},
+    npy, Outcome,
+};
 use std::path::PathBuf;
 
 /// Run a model on .npy inputs and write its outputs.
@@ -17,11 +21,13 @@ pub struct Args {
     /// The function to run.
     #[arg(long, default_value = "main")]
     entry: String,
+    #[command(flatten)]
+    how: EngineArgs,
 }
 
 pub fn main(args: Args) -> Result<Outcome, String> {
     let context = quant_dialect::create_context().map_err(|e| e.to_string())?;
-    let model = Model::load(&context, &args.model, &args.entry)?;
+    let model = Model::load(&context, &args.model, &args.entry, args.how)?;
     let inputs = inputs::from_files(&args.inputs, model.inputs())?;
     let outputs = model.run(&inputs)?;
     if let [only] = outputs.as_slice() {

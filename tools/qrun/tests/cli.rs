@@ -80,3 +80,37 @@ fn compare_passes_equal_graphs_and_fails_different_ones() {
     assert_eq!(differ.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&differ.stdout).contains("FAIL"));
 }
+
+#[test]
+fn bench_json_has_the_documented_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("relu.mlir");
+    std::fs::write(&model, RELU).unwrap();
+    let out = qrun(&["bench", s(&model), "--iters", "3", "--warmup", "1", "--threads", "1", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for field in ["median_ms", "min_ms", "max_ms", "iters", "threads", "gflops", "fma_peak_gflops_per_core"] {
+        assert!(report[field].is_number(), "{field} missing in {report}");
+    }
+    assert_eq!(report["iters"], 3);
+    assert_eq!(report["threads"], 1);
+    assert!(report["min_ms"].as_f64() <= report["median_ms"].as_f64());
+}
+
+#[test]
+fn jit_and_reference_agree_on_fused_and_unfused_examples() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+    let dir = tempfile::tempdir().unwrap();
+    let fused = dir.path().join("fused.mlir");
+    let qopt = Path::new(env!("CARGO_BIN_EXE_qrun")).with_file_name("qopt");
+    let example = format!("{root}/conv-bn-relu.mlir");
+    let status = Command::new(&qopt).args(["--fuse-bn", &example, "-o", s(&fused)]).status();
+    assert!(status.is_ok_and(|s| s.success()), "qopt at {} (built by `cargo build --workspace`)", qopt.display());
+    // Fused (JIT) vs unfused (reference interpreter), float graph: relative error.
+    let out = qrun(&["compare", s(&fused), &example, "--engine-b", "reference", "--rtol", "1e-5", "--random", "3"]);
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    // The fake-quant block: the JIT against the interpreter on the same graph, within one output step (0.05).
+    let block = format!("{root}/resnet-block.mlir");
+    let out = qrun(&["compare", &block, &block, "--engine-b", "reference", "--metric", "steps", "--step", "0.05"]);
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+}

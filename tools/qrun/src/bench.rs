@@ -1,0 +1,142 @@
+//! `qrun bench`: latency of a model (and optionally a baseline) with the
+//! JIT engine, beside the machine's FMA peak.
+
+use crate::{
+    flops, inputs,
+    model::{self, EngineArgs, Model},
+    Outcome,
+};
+use indicatif::{ProgressBar, ProgressStyle};
+use quant_runtime::{jit, Tensor};
+use serde::Serialize;
+use std::{io::IsTerminal, path::PathBuf, time::Instant};
+
+/// Measure a model's latency (median of --iters runs after --warmup).
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    model: String,
+    /// Input .npy files (default: random inputs from --random).
+    #[arg(long = "input", value_name = "X.npy")]
+    inputs: Vec<PathBuf>,
+    #[arg(long = "random", value_name = "SEED", default_value_t = 0, conflicts_with = "inputs")]
+    seed: u64,
+    /// A second model (e.g. the unfused graph) measured the same way; prints the speedup.
+    #[arg(long)]
+    baseline: Option<String>,
+    #[arg(long, default_value_t = 3)]
+    warmup: usize,
+    #[arg(long, default_value_t = 20)]
+    iters: usize,
+    #[arg(long, default_value = "main")]
+    entry: String,
+    #[command(flatten)]
+    how: EngineArgs,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct Measurement {
+    model: String,
+    compile_ms: f64,
+    median_ms: f64,
+    min_ms: f64,
+    max_ms: f64,
+    iters: usize,
+    threads: usize,
+    gflops: f64,
+}
+
+fn measure(path: &str, args: &Args, inputs: Option<&[Tensor]>, progress: bool) -> Result<Measurement, String> {
+    let context = quant_dialect::create_context().map_err(|e| e.to_string())?;
+    let module = model::parse(&context, path)?;
+    let work = flops::count(&module);
+    let start = Instant::now();
+    let model = Model::from_module(&module, path, &args.entry, args.how)?;
+    let compile_ms = start.elapsed().as_secs_f64() * 1e3;
+    let random;
+    let inputs = match inputs {
+        Some(given) => given,
+        None => {
+            random = inputs::random(model.inputs(), args.seed);
+            &random
+        }
+    };
+    for _ in 0..args.warmup {
+        model.run(inputs)?;
+    }
+    let bar = if progress { ProgressBar::new(args.iters as u64) } else { ProgressBar::hidden() };
+    bar.set_style(ProgressStyle::with_template("{msg} {bar:30} {pos}/{len}").expect("valid template"));
+    bar.set_message(path.to_string());
+    let mut times = Vec::with_capacity(args.iters);
+    for _ in 0..args.iters.max(1) {
+        let t = Instant::now();
+        model.run(inputs)?;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    times.sort_by(f64::total_cmp);
+    let median_ms = times[times.len() / 2];
+    Ok(Measurement {
+        model: path.to_string(),
+        compile_ms,
+        median_ms,
+        min_ms: times[0],
+        max_ms: times[times.len() - 1],
+        iters: times.len(),
+        threads: args.how.threads(),
+        gflops: work / (median_ms * 1e6),
+    })
+}
+
+pub fn main(args: Args) -> Result<Outcome, String> {
+    let peak = jit::fma_peak_gflops().map_err(|e| e.to_string())?;
+    let host = jit::Host::detect();
+    let given = if args.inputs.is_empty() {
+        None
+    } else {
+        let context = quant_dialect::create_context().map_err(|e| e.to_string())?;
+        let model = Model::load(
+            &context,
+            &args.model,
+            &args.entry,
+            EngineArgs { engine: model::EngineKind::Reference, ..args.how },
+        )?;
+        Some(inputs::from_files(&args.inputs, model.inputs())?)
+    };
+    let progress = !args.json && std::io::stderr().is_terminal();
+    let main = measure(&args.model, &args, given.as_deref(), progress)?;
+    let baseline = args.baseline.as_deref().map(|b| measure(b, &args, given.as_deref(), progress)).transpose()?;
+    let speedup = baseline.as_ref().map(|b| b.median_ms / main.median_ms);
+    if args.json {
+        let report = serde_json::json!({
+            "cpu": host.cpu, "fma_peak_gflops_per_core": peak,
+            "median_ms": main.median_ms, "min_ms": main.min_ms, "max_ms": main.max_ms,
+            "iters": main.iters, "threads": main.threads, "gflops": main.gflops, "compile_ms": main.compile_ms,
+            "model": main.model, "baseline": baseline, "speedup": speedup,
+        });
+        println!("{report}");
+        return Ok(Outcome::Ok);
+    }
+    println!("host {} ({} f32 lanes), FMA peak {peak:.1} GFLOP/s per core", host.cpu, host.lanes);
+    for m in std::iter::once(&main).chain(baseline.as_ref()) {
+        println!(
+            "{}: median {:.3} ms (min {:.3}, max {:.3}, {} iters, {} threads), {:.1} GFLOP/s = {:.0}% of peak, compiled in {:.0} ms",
+            m.model,
+            m.median_ms,
+            m.min_ms,
+            m.max_ms,
+            m.iters,
+            m.threads,
+            m.gflops,
+            100.0 * m.gflops / (peak * m.threads as f64),
+            m.compile_ms
+        );
+    }
+    if let Some(s) = speedup {
+        println!("speedup over the baseline: {s:.2}x");
+    }
+    Ok(Outcome::Ok)
+}
