@@ -20,20 +20,26 @@ done
 
 echo "| model | qopt flags | median s | peak RSS MB | time ratio | memory ratio |"
 echo "|---|---|---|---|---|---|"
+configs=("" "--fuse-bn" "--fuse-bn --disable-unnecessary-quant")
 for quant in none fake-quant; do
   model="$out/resnet50-$quant.mlir"
-  base_t="" base_m=""
-  for flags in "" "--fuse-bn" "--fuse-bn --disable-unnecessary-quant"; do
-    times=() mems=()
-    for _ in $(seq "$runs"); do
+  declare -A times=() mems=()
+  # Runs interleaved across configurations, so that drifting machine load
+  # affects all of them alike; output to /dev/null keeps disk writes out.
+  for _ in $(seq "$runs"); do
+    for i in "${!configs[@]}"; do
       # shellcheck disable=SC2086
-      read -r t m < <( { /usr/bin/time -f "%e %M" target/release/qopt $flags "$model" -o "$out/result.mlir" >/dev/null; } 2>&1 | tail -1)
-      times+=("$t") mems+=("$m")
+      read -r t m < <( { /usr/bin/time -f "%e %M" target/release/qopt ${configs[$i]} "$model" >/dev/null; } 2>&1 | tail -1)
+      times[$i]+="$t " mems[$i]+="$m "
     done
-    t=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-    m=$(printf '%s\n' "${mems[@]}" | sort -n | tail -1)
+  done
+  base_t="" base_m=""
+  for i in "${!configs[@]}"; do
+    t=$(printf '%s\n' ${times[$i]} | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    m=$(printf '%s\n' ${mems[$i]} | sort -n | tail -1)
     [ -z "$base_t" ] && base_t=$t base_m=$m
-    awk -v q="$quant" -v f="${flags:-(none)}" -v t="$t" -v m="$m" -v bt="$base_t" -v bm="$base_m" \
+    awk -v q="$quant" -v f="${configs[$i]:-(none)}" -v t="$t" -v m="$m" -v bt="$base_t" -v bm="$base_m" \
       'BEGIN { printf "| %s | `%s` | %.2f | %.0f | %.2f | %.2f |\n", q, f, t, m / 1024, t / bt, m / bm }'
   done
+  unset times mems
 done
