@@ -11,6 +11,7 @@ pub mod attrs;
 pub mod context;
 pub mod diag;
 pub mod ffi;
+pub mod func;
 pub mod ops;
 pub mod qparams;
 pub mod tensor;

@@ -8,10 +8,11 @@ use crate::proto::{
     tensor_shape_proto::{dimension, Dimension},
     type_proto, GraphProto, ModelProto, OperatorSetIdProto, TensorShapeProto, TypeProto, ValueInfoProto,
 };
-use melior::ir::{
-    attribute::StringAttribute, operation::OperationLike, BlockLike, Module, OperationRef, RegionLike, Value, ValueLike,
+use melior::ir::{operation::OperationLike, BlockLike, Module, RegionLike, Value, ValueLike};
+use quant_dialect::{
+    func::op_name,
+    tensor::{ConstTensor, ElemType, TensorType, Values},
 };
-use quant_dialect::tensor::{ConstTensor, ElemType, TensorType, Values};
 use std::collections::HashMap;
 
 /// The opset of exported models (Gelu needs 20; ONNX Runtime 1.17+ runs 21).
@@ -30,7 +31,8 @@ pub enum ExportError {
 
 /// Exports function `entry` of a verified module as an ONNX model.
 pub fn export_module(module: &Module, entry: &str) -> Result<ModelProto, ExportError> {
-    let func = find_function(module, entry).ok_or_else(|| ExportError::MissingEntry(entry.to_string()))?;
+    let func = quant_dialect::func::find_function(module, entry)
+        .ok_or_else(|| ExportError::MissingEntry(entry.to_string()))?;
     let block = func
         .region(0)
         .ok()
@@ -80,22 +82,6 @@ pub fn export_module(module: &Module, entry: &str) -> Result<ModelProto, ExportE
         graph: Some(exporter.graph),
         ..Default::default()
     })
-}
-
-fn op_name(op: &OperationRef) -> String {
-    op.name().as_string_ref().as_str().unwrap_or("<invalid>").to_string()
-}
-
-fn find_function<'c, 'a>(module: &'a Module<'c>, entry: &str) -> Option<OperationRef<'c, 'a>> {
-    let mut next = module.body().first_operation();
-    while let Some(op) = next {
-        let symbol = op.attribute("sym_name").ok().and_then(|a| StringAttribute::try_from(a).ok());
-        if op_name(&op) == "func.func" && symbol.is_some_and(|s| s.value() == entry) {
-            return Some(op);
-        }
-        next = op.next_in_block();
-    }
-    None
 }
 
 fn key(value: Value) -> usize {

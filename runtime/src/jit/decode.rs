@@ -12,9 +12,7 @@ use crate::{RuntimeError, Site, TensorSpec};
 use melior::ir::{operation::OperationLike, OperationRef, Value, ValueLike};
 use quant_dialect::{attrs, qparams::QuantParams, tensor::ElemType, views::Conv2dAttrs, OpKind};
 
-pub(super) fn name_of(op: &OperationRef) -> String {
-    op.name().as_string_ref().as_str().unwrap_or("<invalid name>").to_string()
-}
+pub(super) use quant_dialect::func::op_name as name_of;
 
 pub(super) fn op_error(op: &OperationRef, message: impl Into<String>) -> RuntimeError {
     RuntimeError::Op { op: name_of(op), site: Site::of(op.location()), message: message.into() }

@@ -18,9 +18,7 @@ use super::{
     step::{Kind, StageArgs, Step, Values},
 };
 use crate::{RuntimeError, Site, Tensor, TensorSpec};
-use melior::ir::{
-    attribute::StringAttribute, operation::OperationLike, BlockLike, Module, OperationRef, RegionLike, Value,
-};
+use melior::ir::{operation::OperationLike, BlockLike, Module, OperationRef, RegionLike, Value};
 use quant_dialect::{
     attrs, ffi,
     qparams::QuantParams,
@@ -75,20 +73,9 @@ struct Lowering {
     threads: usize,
 }
 
-fn find_entry<'c, 'a>(module: &'a Module<'c>, entry: &str) -> Option<OperationRef<'c, 'a>> {
-    let mut next = module.body().first_operation();
-    while let Some(op) = next {
-        let symbol = op.attribute("sym_name").ok().and_then(|a| StringAttribute::try_from(a).ok());
-        if name_of(&op) == "func.func" && symbol.is_some_and(|s| s.value() == entry) {
-            return Some(op);
-        }
-        next = op.next_in_block();
-    }
-    None
-}
-
 pub(super) fn lower(module: &Module, entry: &str, threads: usize) -> Result<Plan, RuntimeError> {
-    let func = find_entry(module, entry).ok_or_else(|| RuntimeError::MissingEntry(entry.to_string()))?;
+    let func = quant_dialect::func::find_function(module, entry)
+        .ok_or_else(|| RuntimeError::MissingEntry(entry.to_string()))?;
     let block = func.region(0).ok().and_then(|r| r.first_block()).ok_or_else(|| op_error(&func, "has no body"))?;
     if block.next_in_region().is_some() {
         return Err(op_error(&func, "functions with several blocks are not supported"));

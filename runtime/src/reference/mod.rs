@@ -13,11 +13,13 @@ mod quant;
 mod window;
 
 use crate::{RuntimeError, Site, Tensor, TensorSpec};
-use melior::ir::{
-    attribute::StringAttribute, operation::OperationLike, BlockLike, Module, OperationRef, RegionLike, Value, ValueLike,
-};
+use melior::ir::{operation::OperationLike, BlockLike, Module, OperationRef, RegionLike, Value, ValueLike};
 use op::Op;
-use quant_dialect::{tensor::ConstTensor, OpKind};
+use quant_dialect::{
+    func::{find_function, op_name},
+    tensor::ConstTensor,
+    OpKind,
+};
 use std::{borrow::Cow, collections::HashMap};
 
 pub use norm::BatchStats;
@@ -69,27 +71,11 @@ fn op_error(op: &OperationRef, message: impl Into<String>) -> RuntimeError {
     RuntimeError::Op { op: op_name(op), site: Site::of(op.location()), message: message.into() }
 }
 
-fn op_name(op: &OperationRef) -> String {
-    op.name().as_string_ref().as_str().unwrap_or("<invalid name>").to_string()
-}
-
-fn find_entry<'c, 'a>(module: &'a Module<'c>, entry: &str) -> Option<OperationRef<'c, 'a>> {
-    let mut next = module.body().first_operation();
-    while let Some(op) = next {
-        let symbol = op.attribute("sym_name").ok().and_then(|a| StringAttribute::try_from(a).ok());
-        if op_name(&op) == "func.func" && symbol.is_some_and(|s| s.value() == entry) {
-            return Some(op);
-        }
-        next = op.next_in_block();
-    }
-    None
-}
-
 impl Interpreter {
     /// Lowers function `entry` of `module`. Fails on ops outside the
     /// contract, malformed attributes and unsupported types.
     pub fn new(module: &Module, entry: &str) -> Result<Self, RuntimeError> {
-        let func = find_entry(module, entry).ok_or_else(|| RuntimeError::MissingEntry(entry.to_string()))?;
+        let func = find_function(module, entry).ok_or_else(|| RuntimeError::MissingEntry(entry.to_string()))?;
         let block = func.region(0).ok().and_then(|r| r.first_block()).ok_or_else(|| op_error(&func, "has no body"))?;
         if block.next_in_region().is_some() {
             return Err(op_error(&func, "functions with several blocks are not supported"));

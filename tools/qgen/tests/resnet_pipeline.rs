@@ -2,24 +2,13 @@
 //! fuse-bn and disable-unnecessary-quant no batch_norm is left and no
 //! quantize/dequantize pair sits on a fusible edge.
 
-use melior::ir::{operation::OperationLike, BlockLike, OperationRef, RegionLike};
+use melior::ir::{operation::OperationLike, BlockLike, OperationRef};
 use quant_compiler::{passes::fusible::is_fusible, Pipeline, RunOptions};
-use quant_dialect::{ffi, OpKind};
+use quant_dialect::{ffi, func::body_ops, OpKind};
 use std::process::Command;
 
 fn kind_of_producer(value: melior::ir::Value) -> Option<OpKind> {
     ffi::defining_op(value).and_then(|op| OpKind::of(&op))
-}
-
-/// Ops of the module's first function, in order.
-fn body_ops<'c, 'a>(func: OperationRef<'c, 'a>) -> Vec<OperationRef<'c, 'a>> {
-    let mut ops = Vec::new();
-    let mut next = func.region(0).unwrap().first_block().unwrap().first_operation();
-    while let Some(op) = next {
-        next = op.next_in_block();
-        ops.push(op);
-    }
-    ops
 }
 
 fn count(ops: &[OperationRef], kind: OpKind) -> usize {

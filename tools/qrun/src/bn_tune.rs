@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use melior::ir::{
     operation::{OperationBuilder, OperationLike},
     r#type::RankedTensorType,
-    BlockLike, Identifier, Module, OperationRef, RegionLike, Type, ValueLike,
+    BlockLike, Identifier, Module, OperationRef, Type, ValueLike,
 };
 use melior::Context;
 use quant_compiler::{config::Schedule, passes::lookup, pipeline::sparsebit_order, RunOptions};
@@ -131,22 +131,8 @@ fn read_batch(path: &Path, interpreter: &Interpreter) -> Result<Vec<Tensor>, Str
 /// The batch_norm ops of the entry function, in program order (the order
 /// of the interpreter's statistics).
 fn batch_norms<'c, 'a>(module: &'a Module<'c>, entry: &str) -> Vec<OperationRef<'c, 'a>> {
-    let mut out = Vec::new();
-    let mut func = module.body().first_operation();
-    while let Some(f) = func {
-        let is_entry = f.attribute("sym_name").is_ok_and(|a| a.to_string() == format!("\"{entry}\""));
-        if is_entry {
-            let mut next = f.region(0).ok().and_then(|r| r.first_block()).and_then(|b| b.first_operation());
-            while let Some(op) = next {
-                if OpKind::of(&op) == Some(OpKind::BatchNorm) {
-                    out.push(op);
-                }
-                next = op.next_in_block();
-            }
-        }
-        func = f.next_in_block();
-    }
-    out
+    let ops = quant_dialect::func::find_function(module, entry).map(quant_dialect::func::body_ops).unwrap_or_default();
+    ops.into_iter().filter(|op| OpKind::of(op) == Some(OpKind::BatchNorm)).collect()
 }
 
 fn float_operand(bn: &OperationRef, index: usize) -> Result<Vec<f64>, String> {
