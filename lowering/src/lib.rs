@@ -10,6 +10,7 @@
 mod conv;
 mod elementwise;
 mod emit;
+mod execute;
 mod pool;
 mod quantize;
 mod tosa;
@@ -29,8 +30,11 @@ pub enum LoweringError {
     #[error("the lowered module does not verify in upstream MLIR:\n{0}")]
     Upstream(String),
     /// An upstream pass pipeline failed.
-    #[error("upstream lowering to linalg failed:\n{0}")]
+    #[error("upstream lowering failed:\n{0}")]
     Pipeline(String),
+    /// MLIR's execution engine could not compile or run the module.
+    #[error("MLIR engine: {0}")]
+    Engine(String),
 }
 
 /// The TOSA form of `module`, verified by MLIR, as text. Every op of the
@@ -48,4 +52,5 @@ pub fn lower_to_linalg(module: &Module) -> Result<String, LoweringError> {
     upstream::process(&tosa, Some(LINALG_PIPELINE)).map_err(LoweringError::Pipeline)
 }
 
-pub use upstream::LINALG_PIPELINE;
+pub use execute::MlirEngine;
+pub use upstream::{LINALG_PIPELINE, LLVM_PIPELINE};

@@ -53,6 +53,15 @@ pub fn module(module: &Module) -> Result<String, String> {
     Ok(em.into_text())
 }
 
+/// The type of the `func.func` op `func`.
+pub fn signature<'c>(func: &OperationRef<'c, '_>) -> Result<FunctionType<'c>, String> {
+    func.attribute("function_type")
+        .ok()
+        .and_then(|a| TypeAttribute::try_from(a).ok())
+        .and_then(|t| FunctionType::try_from(t.value()).ok())
+        .ok_or_else(|| "func.func without a function type".to_string())
+}
+
 fn function(em: &mut Emitter, func: OperationRef) -> Result<(), String> {
     let name = func
         .attribute("sym_name")
@@ -60,12 +69,7 @@ fn function(em: &mut Emitter, func: OperationRef) -> Result<(), String> {
         .and_then(|a| StringAttribute::try_from(a).ok())
         .map(|s| s.value().to_string())
         .ok_or("func.func without a name")?;
-    let ty = func
-        .attribute("function_type")
-        .ok()
-        .and_then(|a| TypeAttribute::try_from(a).ok())
-        .and_then(|t| FunctionType::try_from(t.value()).ok())
-        .ok_or("func.func without a function type")?;
+    let ty = signature(&func)?;
     let block = func.region(0).ok().and_then(|r| r.first_block()).ok_or_else(|| format!("@{name} has no body"))?;
     let mut values = Values::new();
     let mut args = Vec::new();

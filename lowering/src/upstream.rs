@@ -19,6 +19,18 @@ use std::{cell::RefCell, rc::Rc};
 pub const LINALG_PIPELINE: &str = "builtin.module(func.func(tosa-to-linalg-named, tosa-to-linalg, tosa-to-arith, \
      tosa-to-tensor, convert-elementwise-to-linalg), canonicalize, cse)";
 
+/// From linalg on tensors to the LLVM dialect, for MLIR's execution engine:
+/// bufferize (functions take and return plain row-major memrefs), turn the
+/// results into caller-allocated out-parameters, free the temporaries, lower
+/// linalg to loops and everything to LLVM. Every function gets a C interface
+/// (`_mlir_ciface_<name>`, memref arguments passed as descriptor pointers).
+pub const LLVM_PIPELINE: &str = "builtin.module(one-shot-bufferize{bufferize-function-boundaries \
+     function-boundary-type-conversion=identity-layout-map}, \
+     buffer-results-to-out-params{hoist-static-allocs modify-public-functions}, buffer-deallocation-pipeline, \
+     func.func(convert-linalg-to-loops, llvm-request-c-wrappers), expand-strided-metadata, lower-affine, \
+     convert-scf-to-cf, convert-math-to-llvm, convert-math-to-libm, convert-arith-to-llvm, convert-index-to-llvm, \
+     finalize-memref-to-llvm, convert-func-to-llvm, convert-cf-to-llvm, reconcile-unrealized-casts)";
+
 fn context() -> Context {
     let registry = DialectRegistry::new();
     register_all_dialects(&registry);
@@ -44,6 +56,12 @@ fn capture(context: &Context) -> Rc<RefCell<Vec<String>>> {
 
 /// Parses and verifies `text`, runs `pipeline` on it when given, and prints it.
 pub fn process(text: &str, pipeline: Option<&str>) -> Result<String, String> {
+    with_module(text, pipeline, |module| format!("{}\n", module.as_operation()))
+}
+
+/// Parses and verifies `text`, runs `pipeline` on it when given, and hands
+/// the module to `then` while its context is alive.
+pub fn with_module<T>(text: &str, pipeline: Option<&str>, then: impl FnOnce(&Module) -> T) -> Result<T, String> {
     let context = context();
     let lines = capture(&context);
     let diagnostics = || lines.borrow().join("\n");
@@ -59,5 +77,5 @@ pub fn process(text: &str, pipeline: Option<&str>) -> Result<String, String> {
         parse_pass_pipeline(pm.as_operation_pass_manager(), pipeline).map_err(|e| e.to_string())?;
         pm.run(&mut module).map_err(|_| diagnostics())?;
     }
-    Ok(format!("{}\n", module.as_operation()))
+    Ok(then(&module))
 }

@@ -4,6 +4,8 @@
 use clap::ValueEnum;
 use melior::{ir::Module, Context};
 use quant_dialect::diag::Capture;
+use quant_dialect::tensor::ElemType;
+use quant_lowering::MlirEngine;
 use quant_runtime::{
     jit::{Executor, Options},
     Interpreter, RuntimeError, Tensor, TensorSpec,
@@ -16,6 +18,9 @@ pub enum EngineKind {
     Jit,
     /// The reference interpreter (slow, obviously correct).
     Reference,
+    /// MLIR's own execution engine, on the graph lowered through TOSA and
+    /// linalg (f32 inputs and outputs only): a cross-check of the JIT.
+    Mlir,
 }
 
 /// How to run a model: engine and threads, shared by the commands.
@@ -53,6 +58,8 @@ pub fn parse<'c>(context: &'c Context, path: &str) -> Result<Module<'c>, String>
 enum Engine {
     Jit(Executor),
     Reference(Interpreter),
+    /// The engine and its input specs (all f32).
+    Mlir(MlirEngine, Vec<TensorSpec>),
 }
 
 /// A loaded entry function, ready to run.
@@ -75,6 +82,12 @@ impl Model {
                 Engine::Jit(Executor::compile(module, entry, Options { threads: how.threads() }).map_err(at)?)
             }
             EngineKind::Reference => Engine::Reference(Interpreter::new(module, entry).map_err(at)?),
+            EngineKind::Mlir => {
+                let engine = MlirEngine::compile(module, entry).map_err(|e| format!("{path}: {e}"))?;
+                let specs =
+                    engine.inputs().iter().map(|s| TensorSpec { shape: s.clone(), elem: ElemType::F32 }).collect();
+                Engine::Mlir(engine, specs)
+            }
         };
         Ok(Model { path: path.to_string(), engine })
     }
@@ -83,14 +96,25 @@ impl Model {
         match &self.engine {
             Engine::Jit(e) => e.inputs(),
             Engine::Reference(i) => i.inputs(),
+            Engine::Mlir(_, specs) => specs,
         }
     }
 
     pub fn run(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>, String> {
         let result = match &self.engine {
-            Engine::Jit(e) => e.run(inputs),
-            Engine::Reference(i) => i.run(inputs),
+            Engine::Jit(e) => e.run(inputs).map_err(|e| e.to_string()),
+            Engine::Reference(i) => i.run(inputs).map_err(|e| e.to_string()),
+            Engine::Mlir(e, _) => run_mlir(e, inputs),
         };
         result.map_err(|e| format!("{}: {e}", self.path))
     }
+}
+
+fn run_mlir(engine: &MlirEngine, inputs: &[Tensor]) -> Result<Vec<Tensor>, String> {
+    let arrays = inputs.iter().map(|t| match t {
+        Tensor::F32(a) => Ok(a.clone()),
+        Tensor::Int { elem, .. } => Err(format!("the mlir engine takes f32 inputs only, got {}", elem.name())),
+    });
+    let outputs = engine.run(&arrays.collect::<Result<Vec<_>, _>>()?).map_err(|e| e.to_string())?;
+    Ok(outputs.into_iter().map(Tensor::F32).collect())
 }
