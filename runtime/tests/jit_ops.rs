@@ -198,6 +198,19 @@ fn a_value_with_two_users_is_not_fused_away() {
     check(&source, &[wide(&[3, 20], 1)]);
 }
 
+#[test]
+fn a_value_returned_twice_comes_back_twice() {
+    // Results are moved out of the run, except a slot returned again later.
+    let t = ty(&[3, 20], "f32");
+    let source = format!(
+        "func.func @main(%x: {t}) -> ({t}, {t}, {t}) {{
+  %r = \"quant.relu\"(%x) : ({t}) -> {t}
+  return %r, %x, %r : {t}, {t}, {t}
+}}"
+    );
+    check(&source, &[wide(&[3, 20], 1)]);
+}
+
 fn error(source: &str, inputs: &[Tensor]) -> String {
     let context = quant_dialect::create_context().unwrap();
     let module = quant_dialect::parse_source(&context, source, "test.mlir").unwrap();

@@ -41,11 +41,12 @@ pub(super) struct ConvSig {
 
 /// Picks the register tile for `og` output channels per group and rows of
 /// `wo` pixels: accumulators fill the registers left after the weight
-/// vectors and a broadcast.
+/// vectors, a broadcast and one spare (without it LLVM spills broadcasts
+/// across the unrolled taps: 3.4 vs 2.8 ms for a 3×3 64→64 conv on AVX2).
 pub(super) fn blocking(host: &Host, og: usize, wo: usize) -> (usize, usize, usize) {
     let lanes = host.lanes as usize;
     let mr = og.div_ceil(lanes).clamp(1, 2);
-    let nr = ((host.registers as usize - mr - 2) / mr).clamp(1, wo.max(1));
+    let nr = ((host.registers as usize - mr - 3) / mr).clamp(1, wo.max(1));
     (lanes, mr, nr)
 }
 

@@ -138,7 +138,7 @@ pub(super) fn conv_sig(
     let [ho, wo] = a.output_hw(h, wd, kh, kw).ok_or("the (dilated) kernel does not fit the padded input")?;
     let [top, left, bottom, right] = a.padding;
     let (hp, wp) = (h + top + bottom, wd + left + right);
-    let padding = (a.padding != [0; 4]).then_some(Padding { hw: [h, wd], top, left, padded_hw: [hp, wp] });
+    let padding = (a.padding != [0; 4]).then(|| Padding::new([h, wd], top, left, [hp, wp]));
     let (lanes, mr, nr) = conv::blocking(Host::detect(), o / g, wo);
     let sig = ConvSig {
         batch: n,

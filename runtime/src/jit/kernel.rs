@@ -70,10 +70,12 @@ impl Kernel {
         }
         let chunk = self.items.div_ceil(threads);
         std::thread::scope(|scope| {
-            for begin in (0..self.items).step_by(chunk) {
+            // The calling thread takes the first chunk itself: one spawn fewer.
+            for begin in (chunk..self.items).step_by(chunk) {
                 let pointers = &pointers;
                 scope.spawn(move || self.call(pointers, begin, (begin + chunk).min(self.items)));
             }
+            self.call(&pointers, 0, chunk.min(self.items));
         });
         Ok(())
     }

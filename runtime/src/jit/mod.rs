@@ -117,10 +117,16 @@ impl Executor {
             let result = step.run(&values, self.threads).map_err(fail)?;
             values[step.result] = Some(Cow::Owned(result));
         }
-        self.plan
-            .returns
+        let returns = &self.plan.returns;
+        returns
             .iter()
-            .map(|&slot| values[slot].as_ref().map(|t| t.clone().into_owned()))
+            .enumerate()
+            .map(|(i, &slot)| {
+                // Move computed results out instead of copying them; only a
+                // slot returned again later must stay in place.
+                let value = if returns[i + 1..].contains(&slot) { values[slot].clone() } else { values[slot].take() };
+                value.map(Cow::into_owned)
+            })
             .collect::<Option<_>>()
             .ok_or_else(|| RuntimeError::Op {
                 op: "func.return".into(),

@@ -12,7 +12,7 @@ use super::{
 use crate::{Tensor, TensorSpec};
 use ndarray::{ArrayD, IxDyn};
 use quant_dialect::{tensor::ElemType, views::PoolAttrs};
-use std::borrow::Cow;
+use std::{borrow::Cow, sync::Mutex};
 
 /// Values by slot: constants borrowed, computed tensors owned.
 pub(super) type Values<'a> = Vec<Option<Cow<'a, Tensor>>>;
@@ -35,22 +35,36 @@ pub(super) enum StageArgs {
 
 /// Zero padding of an NCHW input before a conv kernel.
 pub(super) struct Padding {
-    pub hw: [usize; 2],
-    pub top: usize,
-    pub left: usize,
-    pub padded_hw: [usize; 2],
+    hw: [usize; 2],
+    top: usize,
+    left: usize,
+    padded_hw: [usize; 2],
+    /// The padded buffer, kept between runs: a fresh one would cost page
+    /// faults and zeroing on every run, and its border stays zero.
+    scratch: Mutex<Vec<f32>>,
 }
 
 impl Padding {
-    fn apply(&self, x: &[f32]) -> Vec<f32> {
+    pub fn new(hw: [usize; 2], top: usize, left: usize, padded_hw: [usize; 2]) -> Self {
+        Padding { hw, top, left, padded_hw, scratch: Mutex::default() }
+    }
+
+    /// Calls `f` with `x` zero padded; a run that finds the kept buffer in
+    /// use by another pads into a fresh one.
+    fn with_padded<R>(&self, x: &[f32], f: impl FnOnce(&[f32]) -> R) -> R {
         let ([h, w], [hp, wp]) = (self.hw, self.padded_hw);
-        let mut out = vec![0.0; x.len() / (h * w) * hp * wp];
+        let len = x.len() / (h * w) * hp * wp;
+        let (mut kept, mut fresh) = (self.scratch.try_lock().ok(), Vec::new());
+        let out = kept.as_deref_mut().unwrap_or(&mut fresh);
+        if out.len() != len {
+            *out = vec![0.0; len];
+        }
         for (plane, padded) in x.chunks(h * w).zip(out.chunks_mut(hp * wp)) {
             for (y, row) in plane.chunks(w).enumerate() {
                 padded[(y + self.top) * wp + self.left..][..w].copy_from_slice(row);
             }
         }
-        out
+        f(out)
     }
 }
 
@@ -196,20 +210,22 @@ impl Step {
         let result = match &self.kind {
             Kind::Conv { sig, input, weight, packed, bias, padding } => {
                 let x = floats(values, *input)?;
-                let x = match padding {
-                    Some(p) => Cow::Owned(p.apply(x)),
-                    None => Cow::Borrowed(x),
-                };
                 let weights = match packed {
                     Some(w) => Cow::Borrowed(w.as_slice()),
                     None => Cow::Owned(sig.pack_weights(floats(values, *weight)?)),
                 };
-                let mut buffers = vec![Buf::F32(&x), Buf::F32(&weights)];
                 let bias = bias.map(|b| floats(values, b).map(|b| sig.pad_channels(b))).transpose()?;
-                buffers.extend(bias.as_deref().map(Buf::F32));
                 let stage_buffers = self.stage_buffers(&sig.stages, values, |p| sig.pad_channels(p))?;
-                buffers.extend(stage_buffers.iter().map(|b| Buf::F32(b)));
-                self.kernel_output(|out| self.kernel()?.run(out, &buffers, threads))?
+                let run = |x: &[f32]| {
+                    let mut buffers = vec![Buf::F32(x), Buf::F32(&weights)];
+                    buffers.extend(bias.as_deref().map(Buf::F32));
+                    buffers.extend(stage_buffers.iter().map(|b| Buf::F32(b)));
+                    self.kernel_output(|out| self.kernel()?.run(out, &buffers, threads))
+                };
+                match padding {
+                    Some(p) => p.with_padded(x, run)?,
+                    None => run(x)?,
+                }
             }
             Kind::Map { sig, input } => {
                 let mut buffers = vec![buf(values, *input)?];
