@@ -8,6 +8,10 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$root/.venv"
 req="$root/tests/python/requirements.txt"
 stamp="$venv/.requirements"
+# Test binaries call this concurrently on a fresh checkout: one creates the
+# venv, the others wait for it.
+exec 9>"$root/.venv.lock"
+flock 9
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv" >&2
 fi
