@@ -118,3 +118,44 @@ pub fn normalize_axis(axis: i64, rank: usize) -> Option<usize> {
 pub fn batch_norm_epsilon(op: &OperationRef) -> Result<f64, String> {
     Ok(attrs::float(op, "epsilon")?.unwrap_or(f64::from(1e-5f32)))
 }
+
+/// A one-input activation op with its attributes read (defaults filled in),
+/// decoded once here for every consumer: interpreter, JIT, lowering.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Activation {
+    Relu,
+    Relu6,
+    Sigmoid,
+    Silu,
+    Mish,
+    LeakyRelu { alpha: f64 },
+    HardSigmoid { alpha: f64, beta: f64 },
+    Gelu { tanh: bool },
+    Clip { min: f64, max: f64 },
+}
+
+impl Activation {
+    pub fn from_op(op: &OperationRef) -> Result<Self, String> {
+        use crate::OpKind as K;
+        let required = |name| attrs::float(op, name)?.ok_or_else(|| format!("requires attribute '{name}'"));
+        Ok(match crate::OpKind::of(op) {
+            Some(K::Relu) => Activation::Relu,
+            Some(K::Relu6) => Activation::Relu6,
+            Some(K::Sigmoid) => Activation::Sigmoid,
+            Some(K::Silu) => Activation::Silu,
+            Some(K::Mish) => Activation::Mish,
+            Some(K::LeakyRelu) => Activation::LeakyRelu { alpha: attrs::float(op, "alpha")?.unwrap_or(0.01) },
+            Some(K::HardSigmoid) => Activation::HardSigmoid {
+                alpha: attrs::float(op, "alpha")?.unwrap_or(1.0 / 6.0),
+                beta: attrs::float(op, "beta")?.unwrap_or(0.5),
+            },
+            Some(K::Gelu) => match attrs::string(op, "approximate")?.as_deref() {
+                None | Some("none") => Activation::Gelu { tanh: false },
+                Some("tanh") => Activation::Gelu { tanh: true },
+                Some(other) => return Err(format!("approximate must be \"none\" or \"tanh\", got \"{other}\"")),
+            },
+            Some(K::Clip) => Activation::Clip { min: required("min")?, max: required("max")? },
+            _ => return Err(format!("'{}' is not an activation", crate::func::op_name(op))),
+        })
+    }
+}

@@ -137,38 +137,24 @@ fn constant(em: &mut Emitter, op: OperationRef, out: &Val) -> Result<Val, String
     Ok(em.constant(value, &out.shape, &out.elem))
 }
 
-fn float_attr(op: &OperationRef, name: &str, default: f64) -> Result<f32, String> {
-    Ok(attrs::float(op, name)?.unwrap_or(default) as f32)
-}
-
 fn axis(op: &OperationRef, name: &str, default: Option<i64>, rank: usize) -> Result<usize, String> {
     let a = attrs::int(op, name)?.or(default).ok_or_else(|| format!("requires attribute '{name}'"))?;
     normalize_axis(a, rank).ok_or_else(|| format!("axis {a} is out of range for rank {rank}"))
 }
 
-/// The activation of an element-wise kind, with its attributes read.
-fn activation(kind: OpKind, op: &OperationRef) -> Result<Activation, String> {
-    use OpKind as K;
-    Ok(match kind {
-        K::Relu => Activation::Relu,
-        K::Relu6 => Activation::Relu6,
-        K::Sigmoid => Activation::Sigmoid,
-        K::Silu => Activation::Silu,
-        K::Mish => Activation::Mish,
-        K::LeakyRelu => Activation::LeakyRelu { alpha: float_attr(op, "alpha", 0.01)? },
-        K::HardSigmoid => {
-            Activation::HardSigmoid { alpha: float_attr(op, "alpha", 1.0 / 6.0)?, beta: float_attr(op, "beta", 0.5)? }
-        }
-        K::Gelu => match attrs::string(op, "approximate")?.as_deref() {
-            None | Some("none") => Activation::Gelu { tanh: false },
-            Some("tanh") => Activation::Gelu { tanh: true },
-            Some(other) => return Err(format!("approximate must be \"none\" or \"tanh\", got \"{other}\"")),
-        },
-        K::Clip => Activation::Clip {
-            min: attrs::float(op, "min")?.ok_or("requires attribute 'min'")? as f32,
-            max: attrs::float(op, "max")?.ok_or("requires attribute 'max'")? as f32,
-        },
-        _ => unreachable!("{kind:?} is not element-wise"),
+/// The activation of an element-wise op, with its attributes read.
+fn activation(op: &OperationRef) -> Result<Activation, String> {
+    use quant_dialect::views::Activation as A;
+    Ok(match A::from_op(op)? {
+        A::Relu => Activation::Relu,
+        A::Relu6 => Activation::Relu6,
+        A::Sigmoid => Activation::Sigmoid,
+        A::Silu => Activation::Silu,
+        A::Mish => Activation::Mish,
+        A::LeakyRelu { alpha } => Activation::LeakyRelu { alpha: alpha as f32 },
+        A::HardSigmoid { alpha, beta } => Activation::HardSigmoid { alpha: alpha as f32, beta: beta as f32 },
+        A::Gelu { tanh } => Activation::Gelu { tanh },
+        A::Clip { min, max } => Activation::Clip { min: min as f32, max: max as f32 },
     })
 }
 
@@ -176,7 +162,7 @@ fn quant_op(em: &mut Emitter, kind: OpKind, op: &OperationRef, inputs: &[Val], o
     use OpKind as K;
     let x = &inputs[0];
     Ok(match kind {
-        k if k.is_unary_elementwise() => elementwise::activation(em, &activation(k, op)?, x),
+        k if k.is_unary_elementwise() => elementwise::activation(em, &activation(op)?, x),
         K::Conv2d => conv::conv2d(em, &Conv2dAttrs::from_op(op)?, inputs, &out.shape)?,
         K::Linear => conv::linear(em, inputs),
         K::BatchNorm => elementwise::batch_norm(em, inputs, batch_norm_epsilon(op)? as f32),

@@ -20,6 +20,7 @@
 
 mod error;
 pub mod jit;
+mod numbering;
 pub mod reference;
 mod tensor;
 

@@ -10,7 +10,12 @@ use super::{
 };
 use crate::{RuntimeError, Site, TensorSpec};
 use melior::ir::{operation::OperationLike, OperationRef, Value, ValueLike};
-use quant_dialect::{attrs, qparams::QuantParams, tensor::ElemType, views::Conv2dAttrs, OpKind};
+use quant_dialect::{
+    qparams::QuantParams,
+    tensor::ElemType,
+    views::{Activation, Conv2dAttrs},
+    OpKind,
+};
 
 pub(super) use quant_dialect::func::op_name as name_of;
 
@@ -65,31 +70,19 @@ pub(super) fn stage_shape(op: &OperationRef, flowing: Value) -> Option<StageShap
     }
 }
 
-pub(super) fn float_bits(op: &OperationRef, name: &str, default: f64) -> Result<u32, String> {
-    Ok((attrs::float(op, name)?.unwrap_or(default) as f32).to_bits())
-}
-
-pub(super) fn unary_of(kind: OpKind, op: &OperationRef) -> Result<Unary, String> {
-    Ok(match kind {
-        OpKind::Relu => Unary::Relu,
-        OpKind::Relu6 => Unary::Relu6,
-        OpKind::Sigmoid => Unary::Sigmoid,
-        OpKind::Silu => Unary::Silu,
-        OpKind::Mish => Unary::Mish,
-        OpKind::LeakyRelu => Unary::LeakyRelu { alpha: float_bits(op, "alpha", 0.01)? },
-        OpKind::HardSigmoid => {
-            Unary::HardSigmoid { alpha: float_bits(op, "alpha", 1.0 / 6.0)?, beta: float_bits(op, "beta", 0.5)? }
-        }
-        OpKind::Gelu => match attrs::string(op, "approximate")?.as_deref() {
-            None | Some("none") => Unary::Gelu { tanh: false },
-            Some("tanh") => Unary::Gelu { tanh: true },
-            Some(other) => return Err(format!("approximate must be \"none\" or \"tanh\", got \"{other}\"")),
-        },
-        OpKind::Clip => {
-            let bound = |name| attrs::float(op, name)?.ok_or_else(|| format!("requires attribute '{name}'"));
-            Unary::Clip { min: (bound("min")? as f32).to_bits(), max: (bound("max")? as f32).to_bits() }
-        }
-        other => return Err(format!("{} is not an activation", other.name())),
+/// The kernel form of an activation: attributes as f32 bits, so kernels can be keyed by them.
+pub(super) fn unary_of(op: &OperationRef) -> Result<Unary, String> {
+    let bits = |x: f64| (x as f32).to_bits();
+    Ok(match Activation::from_op(op)? {
+        Activation::Relu => Unary::Relu,
+        Activation::Relu6 => Unary::Relu6,
+        Activation::Sigmoid => Unary::Sigmoid,
+        Activation::Silu => Unary::Silu,
+        Activation::Mish => Unary::Mish,
+        Activation::LeakyRelu { alpha } => Unary::LeakyRelu { alpha: bits(alpha) },
+        Activation::HardSigmoid { alpha, beta } => Unary::HardSigmoid { alpha: bits(alpha), beta: bits(beta) },
+        Activation::Gelu { tanh } => Unary::Gelu { tanh },
+        Activation::Clip { min, max } => Unary::Clip { min: bits(min), max: bits(max) },
     })
 }
 

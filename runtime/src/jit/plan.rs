@@ -17,7 +17,7 @@ use super::{
     stages::{self, Stage},
     step::{Kind, StageArgs, Step, Values},
 };
-use crate::{RuntimeError, Site, Tensor, TensorSpec};
+use crate::{numbering::Numbering, RuntimeError, Site, Tensor, TensorSpec};
 use melior::ir::{operation::OperationLike, BlockLike, Module, OperationRef, RegionLike, Value};
 use quant_dialect::{
     attrs, ffi,
@@ -40,25 +40,6 @@ pub(super) struct Plan {
     pub constants: Vec<Option<Tensor>>,
     pub steps: Vec<Step>,
     pub returns: Vec<usize>,
-}
-
-/// Numbers the SSA values of the entry block.
-#[derive(Default)]
-struct Numbering {
-    slots: HashMap<usize, usize>,
-    specs: Vec<TensorSpec>,
-}
-
-impl Numbering {
-    fn define(&mut self, value: Value, spec: TensorSpec) -> usize {
-        self.specs.push(spec);
-        self.slots.insert(key(value), self.specs.len() - 1);
-        self.specs.len() - 1
-    }
-
-    fn slot(&self, value: Value) -> Result<usize, String> {
-        self.slots.get(&key(value)).copied().ok_or_else(|| "an operand is not defined before use".to_string())
-    }
 }
 
 struct Lowering {
@@ -255,7 +236,7 @@ impl Lowering {
                 let p = QuantParams::from_op(op)?;
                 (Stage::Dequantize { per_channel: p.axis.is_some() }, quant_args(&p))
             }
-            other => (Stage::Unary(unary_of(other, op)?), StageArgs::None),
+            _ => (Stage::Unary(unary_of(op)?), StageArgs::None),
         })
     }
 

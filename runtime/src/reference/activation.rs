@@ -4,18 +4,8 @@ use ndarray::{ArrayD, Axis};
 use quant_dialect::views::normalize_axis;
 use std::f64::consts::PI;
 
-/// One-input element-wise ops, with their attributes.
-pub(super) enum Unary {
-    Relu,
-    Relu6,
-    Sigmoid,
-    Silu,
-    Mish,
-    LeakyRelu { alpha: f64 },
-    HardSigmoid { alpha: f64, beta: f64 },
-    Gelu { tanh: bool },
-    Clip { min: f64, max: f64 },
-}
+/// One-input element-wise ops, with their attributes (decoded by the dialect crate).
+pub(super) use quant_dialect::views::Activation as Unary;
 
 /// Clamps to [lo, hi], keeping NaN (as PyTorch does).
 fn clamp(x: f64, lo: f64, hi: f64) -> f64 {
@@ -32,33 +22,31 @@ fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
-impl Unary {
-    fn scalar(&self, x: f64) -> f64 {
-        match *self {
-            Unary::Relu => clamp(x, 0.0, f64::INFINITY),
-            Unary::Relu6 => clamp(x, 0.0, 6.0),
-            Unary::Sigmoid => sigmoid(x),
-            Unary::Silu => x * sigmoid(x),
-            // softplus(x) = ln(1 + eˣ); for large x it is +inf and tanh gives 1.
-            Unary::Mish => x * x.exp().ln_1p().tanh(),
-            Unary::LeakyRelu { alpha } => {
-                if x < 0.0 {
-                    alpha * x
-                } else {
-                    x
-                }
+fn scalar(u: Unary, x: f64) -> f64 {
+    match u {
+        Unary::Relu => clamp(x, 0.0, f64::INFINITY),
+        Unary::Relu6 => clamp(x, 0.0, 6.0),
+        Unary::Sigmoid => sigmoid(x),
+        Unary::Silu => x * sigmoid(x),
+        // softplus(x) = ln(1 + eˣ); for large x it is +inf and tanh gives 1.
+        Unary::Mish => x * x.exp().ln_1p().tanh(),
+        Unary::LeakyRelu { alpha } => {
+            if x < 0.0 {
+                alpha * x
+            } else {
+                x
             }
-            Unary::HardSigmoid { alpha, beta } => clamp(alpha * x + beta, 0.0, 1.0),
-            Unary::Gelu { tanh: false } => 0.5 * x * (1.0 + libm::erf(x / 2f64.sqrt())),
-            Unary::Gelu { tanh: true } => 0.5 * x * (1.0 + ((2.0 / PI).sqrt() * (x + 0.044715 * x.powi(3))).tanh()),
-            // ONNX Clip: with min > max every value becomes max.
-            Unary::Clip { min, max } => clamp(x, min, f64::INFINITY).min(max),
         }
+        Unary::HardSigmoid { alpha, beta } => clamp(alpha * x + beta, 0.0, 1.0),
+        Unary::Gelu { tanh: false } => 0.5 * x * (1.0 + libm::erf(x / 2f64.sqrt())),
+        Unary::Gelu { tanh: true } => 0.5 * x * (1.0 + ((2.0 / PI).sqrt() * (x + 0.044715 * x.powi(3))).tanh()),
+        // ONNX Clip: with min > max every value becomes max.
+        Unary::Clip { min, max } => clamp(x, min, f64::INFINITY).min(max),
     }
+}
 
-    pub(super) fn apply(&self, x: &ArrayD<f32>) -> ArrayD<f32> {
-        x.mapv(|v| self.scalar(v as f64) as f32)
-    }
+pub(super) fn apply(u: Unary, x: &ArrayD<f32>) -> ArrayD<f32> {
+    x.mapv(|v| scalar(u, v as f64) as f32)
 }
 
 pub(super) fn add(a: &ArrayD<f32>, b: &ArrayD<f32>) -> Result<ArrayD<f32>, String> {

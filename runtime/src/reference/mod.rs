@@ -12,7 +12,7 @@ mod pool;
 mod quant;
 mod window;
 
-use crate::{RuntimeError, Site, Tensor, TensorSpec};
+use crate::{numbering::Numbering, RuntimeError, Site, Tensor, TensorSpec};
 use melior::ir::{operation::OperationLike, BlockLike, Module, OperationRef, RegionLike, Value, ValueLike};
 use op::Op;
 use quant_dialect::{
@@ -20,7 +20,7 @@ use quant_dialect::{
     tensor::ConstTensor,
     OpKind,
 };
-use std::{borrow::Cow, collections::HashMap};
+use std::borrow::Cow;
 
 pub use norm::BatchStats;
 
@@ -46,25 +46,6 @@ pub struct Interpreter {
     /// Per value: whether it depends on an argument (an activation, whose
     /// dimension 0 is the batch) rather than on constants only.
     activation: Vec<bool>,
-}
-
-/// Numbers the SSA values of one block.
-#[derive(Default)]
-struct Numbering {
-    slots: HashMap<usize, usize>,
-    specs: Vec<TensorSpec>,
-}
-
-impl Numbering {
-    fn define(&mut self, value: Value, spec: TensorSpec) -> usize {
-        self.specs.push(spec);
-        self.slots.insert(value.to_raw().ptr as usize, self.specs.len() - 1);
-        self.specs.len() - 1
-    }
-
-    fn lookup(&self, value: Value) -> Option<usize> {
-        self.slots.get(&(value.to_raw().ptr as usize)).copied()
-    }
 }
 
 fn op_error(op: &OperationRef, message: impl Into<String>) -> RuntimeError {

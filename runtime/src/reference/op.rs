@@ -82,25 +82,9 @@ impl Op {
             K::Conv2d => Op::Conv2d(conv2d_attrs(op)?),
             K::Linear => Op::Linear,
             K::BatchNorm => Op::BatchNorm { epsilon: quant_dialect::views::batch_norm_epsilon(op)? },
-            K::Relu => Op::Unary(Unary::Relu),
-            K::Relu6 => Op::Unary(Unary::Relu6),
-            K::Sigmoid => Op::Unary(Unary::Sigmoid),
-            K::Silu => Op::Unary(Unary::Silu),
-            K::Mish => Op::Unary(Unary::Mish),
-            K::LeakyRelu => Op::Unary(Unary::LeakyRelu { alpha: attrs::float(op, "alpha")?.unwrap_or(0.01) }),
-            K::HardSigmoid => Op::Unary(Unary::HardSigmoid {
-                alpha: attrs::float(op, "alpha")?.unwrap_or(1.0 / 6.0),
-                beta: attrs::float(op, "beta")?.unwrap_or(0.5),
-            }),
-            K::Gelu => match attrs::string(op, "approximate")?.as_deref() {
-                None | Some("none") => Op::Unary(Unary::Gelu { tanh: false }),
-                Some("tanh") => Op::Unary(Unary::Gelu { tanh: true }),
-                Some(other) => return Err(format!("approximate must be \"none\" or \"tanh\", got \"{other}\"")),
-            },
-            K::Clip => Op::Unary(Unary::Clip {
-                min: required(attrs::float(op, "min")?, "min")?,
-                max: required(attrs::float(op, "max")?, "max")?,
-            }),
+            K::Relu | K::Relu6 | K::Sigmoid | K::Silu | K::Mish | K::LeakyRelu | K::HardSigmoid | K::Gelu | K::Clip => {
+                Op::Unary(Unary::from_op(op)?)
+            }
             K::Add => Op::Add,
             K::MaxPool2d => Op::MaxPool2d(pool_attrs(op)?),
             K::AvgPool2d => Op::AvgPool2d(pool_attrs(op)?),
@@ -151,7 +135,7 @@ impl Op {
                 norm::batch_norm(f32_of(x, "input")?, [params[0], params[1], params[2], params[3]], *epsilon)
                     .map(f32_result)
             }
-            (Op::Unary(u), [x]) => Ok(Tensor::F32(u.apply(f32_of(x, "input")?))),
+            (Op::Unary(u), [x]) => Ok(Tensor::F32(activation::apply(*u, f32_of(x, "input")?))),
             (Op::Add, [a, b]) => activation::add(f32_of(a, "lhs")?, f32_of(b, "rhs")?).map(f32_result),
             (Op::MaxPool2d(a), [x]) => pool::max_pool2d(f32_of(x, "input")?, a).map(f32_result),
             (Op::AvgPool2d(a), [x]) => pool::avg_pool2d(f32_of(x, "input")?, a).map(f32_result),
