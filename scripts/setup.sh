@@ -5,6 +5,9 @@
 # everything is present it only runs `dpkg -s` and exits.
 set -euo pipefail
 
+# First: every `>/dev/null` below relies on it.
+bash "$(dirname "$0")/repair-dev-null.sh"
+
 packages=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools libpolly-22-dev
   libclang-22-dev libclang-common-22-dev
