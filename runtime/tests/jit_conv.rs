@@ -142,9 +142,35 @@ fn conv_fused_with_bias_and_activations() {
     }
 }
 
+/// 1×1 stride-1 convs run on pixel-vector tiles over whole planes: planes
+/// shorter than a vector, ragged ends, channel counts off the tile.
+#[test]
+fn conv_1x1_pixel_vector_tiles() {
+    for conv in [
+        Conv { bias: true, ..Conv::new(24, 40, 7, 1) },
+        Conv { n: 2, ..Conv::new(5, 3, 2, 1) },
+        Conv { groups: 2, bias: true, ..Conv::new(8, 14, 5, 1) },
+        Conv::new(3, 70, 4, 1),
+    ] {
+        let source = conv.source("", "");
+        assert!(steps_of(&source)[0].1.contains("PixelVectors"), "{:?}", steps_of(&source));
+        check(&source, &conv.inputs());
+    }
+}
+
+/// The convs the fused-epilogue tests run: channel-vector and pixel-vector tiles.
+fn epilogue_convs(c: usize, o: usize, hw: usize) -> [Conv; 2] {
+    [Conv { padding: [1; 4], bias: true, ..Conv::new(c, o, hw, 3) }, Conv { bias: true, ..Conv::new(c, o, hw, 1) }]
+}
+
 #[test]
 fn conv_fused_with_residual_add_and_relu() {
-    let conv = Conv { padding: [1; 4], bias: true, ..Conv::new(16, 16, 8, 3) };
+    for conv in epilogue_convs(16, 16, 8) {
+        conv_with_residual_add_and_relu(&conv);
+    }
+}
+
+fn conv_with_residual_add_and_relu(conv: &Conv) {
     let residual = ty(&conv.out_shape(), "f32");
     let epilogue = format!("  %a = \"quant.add\"(%r, %y) : ($Y, $Y) -> $Y\n{}", relu("%a"));
     let source = conv.source(&epilogue, &format!(", %r: {residual}"));
@@ -157,16 +183,21 @@ fn conv_fused_with_residual_add_and_relu() {
 
 #[test]
 fn conv_fused_with_batch_norm_and_fake_quant() {
-    let conv = Conv { padding: [1; 4], ..Conv::new(8, 12, 7, 3) };
+    for conv in epilogue_convs(8, 12, 7) {
+        conv_with_batch_norm_and_fake_quant(&conv);
+    }
+}
+
+fn conv_with_batch_norm_and_fake_quant(conv: &Conv) {
     let c = ty(&[12], "f32");
     let q = ty(&conv.out_shape(), "i8");
     let epilogue = format!(
-        "  %n = \"quant.batch_norm\"(%y, %g, %b, %m, %v) {{epsilon = 1.0e-3 : f32}} : ($Y, {c}, {c}, {c}, {c}) -> $Y
+        "  %n = \"quant.batch_norm\"(%y, %g, %beta, %m, %v) {{epsilon = 1.0e-3 : f32}} : ($Y, {c}, {c}, {c}, {c}) -> $Y
   %q = \"quant.quantize\"(%n) {{scale = 0.05 : f32, zero_point = 3 : i32}} : ($Y) -> {q}
   %z = \"quant.dequantize\"(%q) {{scale = 0.05 : f32, zero_point = 3 : i32}} : ({q}) -> $Y
 "
     );
-    let source = conv.source(&epilogue, &format!(", %g: {c}, %b: {c}, %m: {c}, %v: {c}"));
+    let source = conv.source(&epilogue, &format!(", %g: {c}, %beta: {c}, %m: {c}, %v: {c}"));
     let mut inputs = conv.inputs();
     inputs.extend([random(&[12], 5), random(&[12], 6), random(&[12], 7)]);
     let var = random(&[12], 8).as_f32().unwrap().mapv(|v| v.abs() + 0.5);

@@ -1,9 +1,15 @@
-//! conv2d and linear as one register-blocked micro-kernel: a tile of
-//! `mr` vectors of output channels × `nr` output pixels of one row is kept
-//! in registers while `llvm.fma` accumulates over input channels and kernel
-//! taps; each input value is broadcast, weights are loaded as vectors from a
-//! layout packed once at load time. The epilogue adds the bias, applies the
-//! fused stages and stores. Linear is the 1×1 case with batch rows as pixels.
+//! conv2d and linear as one register-blocked micro-kernel. A tile of
+//! output channels × output pixels of one row stays in registers while
+//! `llvm.fma` accumulates over input channels and kernel taps, with weights
+//! from a layout packed once at load time. Two tile shapes:
+//! - channel vectors × pixels: weights loaded as vectors, each input value
+//!   broadcast; works for any pixel stride (linear: batch rows as pixels).
+//! - pixel vectors × channels: inputs loaded as vectors along a contiguous
+//!   NCHW row, each weight broadcast; results leave as whole vector stores
+//!   instead of one store per lane, which pays when the reduction is short
+//!   (1×1 convs).
+//!
+//! The epilogue adds the bias, applies the fused stages and stores.
 
 use super::{
     host::Host,
@@ -11,6 +17,8 @@ use super::{
     stages::{self, Place, Stage},
 };
 use inkwell::{
+    builder::BuilderError,
+    types::BasicTypeEnum,
     values::{BasicValueEnum, FunctionValue, IntValue, PointerValue, VectorValue},
     IntPredicate,
 };
@@ -33,27 +41,61 @@ pub(super) struct ConvSig {
     pub output_strides: [usize; 4],
     pub bias: bool,
     pub stages: Vec<Stage>,
-    /// Register blocking: f32 lanes, channel vectors and pixels per tile.
+    /// Register blocking: f32 lanes, tile shape, and its channel (`mr`) and
+    /// pixel (`nr`) counts: vectors or single values as the shape says.
     pub lanes: usize,
+    pub tile: Tile,
     pub mr: usize,
     pub nr: usize,
 }
 
+/// The shape of a register tile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) enum Tile {
+    /// `mr` vectors of channels × `nr` pixels.
+    ChannelVectors,
+    /// `mr` channels × `nr` vectors of consecutive pixels.
+    PixelVectors,
+}
+
 /// Picks the register tile for `og` output channels per group and rows of
-/// `wo` pixels: accumulators fill the registers left after the weight
-/// vectors, a broadcast and one spare (without it LLVM spills broadcasts
-/// across the unrolled taps: 3.4 vs 2.8 ms for a 3×3 64→64 conv on AVX2).
-pub(super) fn blocking(host: &Host, og: usize, wo: usize) -> (usize, usize, usize) {
-    let lanes = host.lanes as usize;
+/// `wo` pixels (`contiguous`: stride 1 along rows of unit pixel stride).
+/// Accumulators fill the registers left after the loaded operands, a
+/// broadcast and one spare (without it LLVM spills broadcasts across the
+/// unrolled taps: 3.4 vs 2.8 ms for a 3×3 64→64 conv on AVX2).
+pub(super) fn blocking(
+    host: &Host,
+    og: usize,
+    wo: usize,
+    taps: usize,
+    contiguous: bool,
+) -> (usize, Tile, usize, usize) {
+    let (lanes, registers) = (host.lanes as usize, host.registers as usize);
+    if contiguous && taps == 1 {
+        let nr = wo.div_ceil(lanes).clamp(1, 2);
+        let mr = ((registers - nr - 2) / nr).clamp(1, og);
+        return (lanes, Tile::PixelVectors, mr, nr);
+    }
     let mr = og.div_ceil(lanes).clamp(1, 2);
-    let nr = ((host.registers as usize - mr - 3) / mr).clamp(1, wo.max(1));
-    (lanes, mr, nr)
+    let nr = ((registers - mr - 3) / mr).clamp(1, wo.max(1));
+    (lanes, Tile::ChannelVectors, mr, nr)
 }
 
 impl ConvSig {
-    /// Output channels per weight block.
+    /// Output channels per weight block (one tile's channels).
     pub fn block(&self) -> usize {
-        self.mr * self.lanes
+        match self.tile {
+            Tile::ChannelVectors => self.mr * self.lanes,
+            Tile::PixelVectors => self.mr,
+        }
+    }
+
+    /// Output pixels per full tile.
+    fn tile_pixels(&self) -> usize {
+        match self.tile {
+            Tile::ChannelVectors => self.nr,
+            Tile::PixelVectors => self.nr * self.lanes,
+        }
     }
 
     pub fn blocks(&self) -> usize {
@@ -65,8 +107,36 @@ impl ConvSig {
         self.blocks() * self.block()
     }
 
+    /// Work items: per image and group, (output row, row chunk) × channel
+    /// block. Consecutive items (one thread's share) share what their order
+    /// keeps innermost: see [`ConvSig::blocks_inner`].
     pub fn items(&self) -> usize {
-        self.batch * self.groups * self.blocks() * self.out_hw[0]
+        self.batch * self.groups * self.out_hw[0] * self.chunks() * self.blocks()
+    }
+
+    /// Whether channel blocks vary fastest across work items (consecutive
+    /// items reuse one input chunk, all weights are read once per chunk) or
+    /// row chunks do (each block's weights are reused, the input is read
+    /// once per block): whichever reads fewer floats again.
+    fn blocks_inner(&self) -> bool {
+        let weights = self.og * self.cg * self.taps();
+        let [ho, wo] = self.out_hw;
+        let input = self.cg * ho * self.stride[0] * wo * self.stride[1];
+        weights * ho * self.chunks() <= input * self.blocks()
+    }
+
+    /// Output pixels per row chunk: whole tiles whose input (all input
+    /// channels, kernel rows) stays within about 128 KiB, at least one
+    /// tile, at most the row.
+    fn chunk_pixels(&self) -> usize {
+        const INPUT_FLOATS: usize = 32 * 1024;
+        let per_pixel = self.cg * self.kernel[0] * self.stride[1];
+        let step = self.tile_pixels();
+        ((INPUT_FLOATS / per_pixel / step).max(1) * step).min(self.out_hw[1])
+    }
+
+    fn chunks(&self) -> usize {
+        self.out_hw[1].div_ceil(self.chunk_pixels())
     }
 
     fn taps(&self) -> usize {
@@ -144,88 +214,143 @@ impl ConvSig {
         out
     }
 
-    /// Generates the kernel: one work item is one row of one channel block.
+    /// Generates the kernel: one work item is one row chunk of one
+    /// channel block.
     pub fn generate<'ctx>(&self, ir: &Ir<'ctx>, function: FunctionValue<'ctx>) -> Res<()> {
         let (table, _, _) = Ir::kernel_params(function);
         let count = self.buffers().len() as u64;
         let buffers = (0..count).map(|i| ir.buffer(table, i)).collect::<Res<Vec<_>>>()?;
-        let ho = self.out_hw[0] as u64;
+        let (wo, chunk, chunks, blocks) = (self.out_hw[1], self.chunk_pixels(), self.chunks(), self.blocks());
         ir.for_each_item(function, |item| {
-            let (rest, oy) = ir.div_rem(item, ho)?;
-            let (rest, ob) = ir.div_rem(rest, self.blocks() as u64)?;
+            let ho = self.out_hw[0] as u64;
+            let (rest, ob, oy, k) = if self.blocks_inner() {
+                let (rest, ob) = ir.div_rem(item, blocks as u64)?;
+                let (rest, k) = ir.div_rem(rest, chunks as u64)?;
+                let (rest, oy) = ir.div_rem(rest, ho)?;
+                (rest, ob, oy, k)
+            } else {
+                let (rest, k) = ir.div_rem(item, chunks as u64)?;
+                let (rest, oy) = ir.div_rem(rest, ho)?;
+                let (rest, ob) = ir.div_rem(rest, blocks as u64)?;
+                (rest, ob, oy, k)
+            };
             let (n, g) = ir.div_rem(rest, self.groups as u64)?;
             let [isb, isc, isr, _] = self.input_strides.map(|s| s as u64);
             let [osb, osc, osr, _] = self.output_strides.map(|s| s as u64);
             let input = ir.add_mul(ir.mul(n, isb)?, g, self.cg as u64 * isc)?;
             let input = ir.add_mul(input, oy, self.stride[0] as u64 * isr)?;
-            let weights =
-                ir.mul(ir.add_mul(ob, g, self.blocks() as u64)?, (self.cg * self.taps() * self.block()) as u64)?;
+            let weights = ir.mul(ir.add_mul(ob, g, blocks as u64)?, (self.cg * self.taps() * self.block()) as u64)?;
             let params = ir.add_mul(ir.mul(ob, self.block() as u64)?, g, self.padded_og() as u64)?;
             let channel = ir.add_mul(ir.mul(ob, self.block() as u64)?, g, self.og as u64)?;
             let output = ir.add_mul(ir.add_mul(ir.mul(n, osb)?, oy, osr)?, channel, osc)?;
             let row = Row { buffers: &buffers, input, weights, params, output };
-            let tail = self.og % self.block();
-            if tail == 0 {
-                return self.row(ir, function, &row, self.block());
-            }
-            // The last channel block stores only its `tail` real channels.
-            let last = ir.b.build_int_compare(IntPredicate::EQ, ob, ir.int(self.blocks() as u64 - 1), "")?;
-            let (full, partial, done) = (
-                ir.ctx.append_basic_block(function, "full"),
-                ir.ctx.append_basic_block(function, "partial"),
-                ir.ctx.append_basic_block(function, "done"),
-            );
-            ir.b.build_conditional_branch(last, partial, full)?;
-            for (block, valid) in [(full, self.block()), (partial, tail)] {
-                ir.b.position_at_end(block);
-                self.row(ir, function, &row, valid)?;
-                ir.b.build_unconditional_branch(done)?;
-            }
-            ir.b.position_at_end(done);
-            Ok(())
+            let first = ir.mul(k, chunk as u64)?;
+            // The last channel block stores only its real channels, the
+            // last chunk covers only the rest of the row: each gets its own
+            // code, so that every loop keeps constant bounds.
+            let channel_tail = self.og % self.block();
+            let pixel_tail = wo - (chunks - 1) * chunk;
+            let last_block = (channel_tail != 0).then_some((ob, blocks));
+            let last_chunk = (pixel_tail != chunk).then_some((k, chunks));
+            specialize(ir, function, last_block, |partial_block| {
+                specialize(ir, function, last_chunk, |partial_chunk| {
+                    let valid = if partial_block { channel_tail } else { self.block() };
+                    let pixels = if partial_chunk { pixel_tail } else { chunk };
+                    self.row(ir, function, &row, first, pixels, valid)
+                })
+            })
         })
     }
 
-    /// All tiles of one output row; `valid` channels of the block are real.
-    fn row<'ctx>(&self, ir: &Ir<'ctx>, function: FunctionValue<'ctx>, row: &Row<'_, 'ctx>, valid: usize) -> Res<()> {
-        let wo = self.out_hw[1];
-        let full_tiles = (wo / self.nr * self.nr) as u64;
-        ir.counted_loop(function, ir.int(0), ir.int(full_tiles), self.nr as u64, Vec::new(), |ox, _| {
-            self.tile(ir, function, row, ox, self.nr, valid).map(|()| Vec::new())
+    /// The tiles of `pixels` output pixels of a row from column `first`;
+    /// `valid` channels of the block are real.
+    fn row<'ctx>(
+        &self,
+        ir: &Ir<'ctx>,
+        function: FunctionValue<'ctx>,
+        row: &Row<'_, 'ctx>,
+        first: IntValue<'ctx>,
+        pixels: usize,
+        valid: usize,
+    ) -> Res<()> {
+        let step = self.tile_pixels();
+        let end = ir.add(first, ir.int((pixels / step * step) as u64))?;
+        ir.counted_loop(function, first, end, step as u64, Vec::new(), |ox, _| {
+            self.tile(ir, function, row, ox, step, valid).map(|()| Vec::new())
         })?;
-        if !wo.is_multiple_of(self.nr) {
-            self.tile(ir, function, row, ir.int(full_tiles), wo % self.nr, valid)?;
+        if !pixels.is_multiple_of(step) {
+            self.tile(ir, function, row, end, pixels % step, valid)?;
         }
         Ok(())
     }
 
-    /// One register tile: `mr` channel vectors × `nr` pixels from column `ox`.
+    /// One register tile of `pixels` output pixels from column `ox`.
     fn tile<'ctx>(
         &self,
         ir: &Ir<'ctx>,
         function: FunctionValue<'ctx>,
         row: &Row<'_, 'ctx>,
         ox: IntValue<'ctx>,
-        nr: usize,
+        pixels: usize,
         valid: usize,
     ) -> Res<()> {
         let lanes = self.lanes as u32;
         let vec_ty = ir.vec_type(Elem::F32, lanes);
-        let (buffers, [_, isc, isr, isp]) = (row.buffers, self.input_strides.map(|s| s as u64));
-        let (input_buf, weight_buf) = (buffers[1], buffers[2]);
-        let mut init: Vec<BasicValueEnum> = Vec::new();
-        for m in 0..self.mr {
-            let start = if self.bias {
-                let at = ir.add(row.params, ir.int((m * self.lanes) as u64))?;
-                ir.load(vec_ty.into(), Elem::F32, buffers[3], at)?
-            } else {
-                vec_ty.const_zero().into()
-            };
-            init.extend(std::iter::repeat_n(start, nr));
-        }
+        let [_, isc, isr, isp] = self.input_strides.map(|s| s as u64);
+        let [_, osc, _, osp] = self.output_strides.map(|s| s as u64);
+        let (input_buf, weight_buf) = (row.buffers[1], row.buffers[2]);
         let input = ir.add_mul(row.input, ox, self.stride[1] as u64 * isp)?;
-        let taps = self.taps() as u64;
-        let block = self.block() as u64;
+        let output = ir.add_mul(row.output, ox, osp)?;
+        let (taps, block) = (self.taps() as u64, self.block() as u64);
+        // Where accumulator (m, p) sits: its channels' parameters and its
+        // output elements. ChannelVectors: m is a channel vector and p a
+        // pixel; PixelVectors: m is a channel and p a pixel vector.
+        let (channels_per_m, pixels_per_p, p_count) = match self.tile {
+            Tile::ChannelVectors => (self.lanes, 1, pixels),
+            Tile::PixelVectors => (1, self.lanes, pixels.div_ceil(self.lanes)),
+        };
+        let lanes_of_p = |p: usize| (pixels - p * pixels_per_p).min(self.lanes) as u32;
+        let places = (0..self.mr)
+            .flat_map(|m| (0..p_count).map(move |p| (m, p)))
+            .filter(|&(m, _)| m * channels_per_m < valid)
+            .map(|(m, p)| {
+                let channel = (m * channels_per_m) as u64;
+                let channels = match self.tile {
+                    Tile::ChannelVectors => {
+                        Lanes { base: ir.add(row.params, ir.int(channel))?, stride: 1, valid: lanes }
+                    }
+                    Tile::PixelVectors => Lanes { base: ir.add(row.params, ir.int(channel))?, stride: 0, valid: lanes },
+                };
+                let base = ir.add(output, ir.int(channel * osc + (p * pixels_per_p) as u64 * osp))?;
+                let elements = match self.tile {
+                    Tile::ChannelVectors => {
+                        let real = (valid - m * channels_per_m).min(self.lanes) as u32;
+                        Lanes { base, stride: osc, valid: real }
+                    }
+                    Tile::PixelVectors => Lanes { base, stride: osp, valid: lanes_of_p(p) },
+                };
+                Ok((m * p_count + p, channels, elements))
+            })
+            .collect::<Res<Vec<_>>>()?;
+        let init = (0..self.mr)
+            .map(|m| {
+                let start: BasicValueEnum = match (self.bias, self.tile) {
+                    (false, _) => vec_ty.const_zero().into(),
+                    (true, Tile::ChannelVectors) => {
+                        let at = ir.add(row.params, ir.int((m * self.lanes) as u64))?;
+                        ir.load(vec_ty.into(), Elem::F32, row.buffers[3], at)?
+                    }
+                    (true, Tile::PixelVectors) => {
+                        let at = ir.add(row.params, ir.int(m as u64))?;
+                        ir.splat(ir.load(ir.f32.into(), Elem::F32, row.buffers[3], at)?, lanes)?.into()
+                    }
+                };
+                Ok(std::iter::repeat_n(start, p_count))
+            })
+            .collect::<Res<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect();
         let accs = ir.counted_loop(function, ir.int(0), ir.int(self.cg as u64), 1, init, |c, accs| {
             let mut accs: Vec<VectorValue> = accs.into_iter().map(|a| a.into_vector_value()).collect();
             let input = ir.add_mul(input, c, isc)?;
@@ -233,61 +358,100 @@ impl ConvSig {
             for ky in 0..self.kernel[0] {
                 for kx in 0..self.kernel[1] {
                     let tap = (ky * self.kernel[1] + kx) as u64;
-                    let w = (0..self.mr)
-                        .map(|m| {
-                            let at = ir.add(weights, ir.int(tap * block + (m * self.lanes) as u64))?;
-                            Ok(ir.load(vec_ty.into(), Elem::F32, weight_buf, at)?.into_vector_value())
-                        })
-                        .collect::<Res<Vec<_>>>()?;
                     let offset = (ky * self.dilation[0]) as u64 * isr + (kx * self.dilation[1]) as u64 * isp;
-                    for p in 0..nr {
-                        let at = ir.add(input, ir.int(offset + (p * self.stride[1]) as u64 * isp))?;
-                        let x = ir.splat(ir.load(ir.f32.into(), Elem::F32, input_buf, at)?, lanes)?;
-                        for (m, w) in w.iter().enumerate() {
-                            accs[m * nr + p] = ir.fma(*w, x, accs[m * nr + p])?;
+                    let weight = |m: usize, ty: BasicTypeEnum<'ctx>| {
+                        let at = ir.add(weights, ir.int(tap * block + (m * channels_per_m) as u64))?;
+                        ir.load(ty, Elem::F32, weight_buf, at)
+                    };
+                    let pixel = |p: usize| {
+                        let at = ir.add(input, ir.int(offset + (p * pixels_per_p * self.stride[1]) as u64 * isp))?;
+                        Ok::<_, BuilderError>(at)
+                    };
+                    match self.tile {
+                        Tile::ChannelVectors => {
+                            let w = (0..self.mr)
+                                .map(|m| Ok(weight(m, vec_ty.into())?.into_vector_value()))
+                                .collect::<Res<Vec<_>>>()?;
+                            for p in 0..p_count {
+                                let x = ir.load(ir.f32.into(), Elem::F32, input_buf, pixel(p)?)?;
+                                let x = ir.splat(x, lanes)?;
+                                for (m, w) in w.iter().enumerate() {
+                                    accs[m * p_count + p] = ir.fma(*w, x, accs[m * p_count + p])?;
+                                }
+                            }
+                        }
+                        Tile::PixelVectors => {
+                            let x = (0..p_count)
+                                .map(|p| {
+                                    let at = Lanes { base: pixel(p)?, stride: 1, valid: lanes_of_p(p) };
+                                    ir.load_lanes(Elem::F32, input_buf, &at, lanes)
+                                })
+                                .collect::<Res<Vec<_>>>()?;
+                            for m in 0..self.mr {
+                                let w = ir.splat(weight(m, ir.f32.into())?, lanes)?;
+                                for (p, x) in x.iter().enumerate() {
+                                    accs[m * p_count + p] = ir.fma(*x, w, accs[m * p_count + p])?;
+                                }
+                            }
                         }
                     }
                 }
             }
             Ok(accs.into_iter().map(Into::into).collect())
         })?;
-        self.epilogue(ir, row, ox, nr, valid, accs)
+        self.epilogue(ir, row, &places, &accs)
     }
 
+    /// Bias is in the accumulators already: applies the fused stages and
+    /// stores each accumulator at its place.
     fn epilogue<'ctx>(
         &self,
         ir: &Ir<'ctx>,
         row: &Row<'_, 'ctx>,
-        ox: IntValue<'ctx>,
-        nr: usize,
-        valid: usize,
-        accs: Vec<BasicValueEnum<'ctx>>,
+        places: &[(usize, Lanes<'ctx>, Lanes<'ctx>)],
+        accs: &[BasicValueEnum<'ctx>],
     ) -> Res<()> {
-        let [_, osc, _, osp] = self.output_strides.map(|s| s as u64);
         let out_elem = stages::output_elem(&self.stages, Elem::F32);
         let first_stage_buffer = 3 + self.bias as usize;
-        let output = ir.add_mul(row.output, ox, osp)?;
-        for m in 0..self.mr {
-            let real = valid.saturating_sub(m * self.lanes).min(self.lanes) as u32;
-            if real == 0 {
-                continue;
-            }
-            let channels = Lanes {
-                base: ir.add(row.params, ir.int((m * self.lanes) as u64))?,
-                stride: 1,
-                valid: self.lanes as u32,
-            };
-            for p in 0..nr {
-                let base = ir.add(output, ir.int((m * self.lanes) as u64 * osc + p as u64 * osp))?;
-                let elements = Lanes { base, stride: osc, valid: real };
-                let place = Place { channels: &channels, elements: &elements };
-                let acc = accs[m * nr + p].into_vector_value();
-                let y = stages::emit(ir, &self.stages, &row.buffers[first_stage_buffer..], &place, acc)?;
-                ir.store_lanes(out_elem, row.buffers[0], &elements, y)?;
-            }
+        for (acc, channels, elements) in places {
+            let place = Place { channels, elements };
+            let y = stages::emit(
+                ir,
+                &self.stages,
+                &row.buffers[first_stage_buffer..],
+                &place,
+                accs[*acc].into_vector_value(),
+            )?;
+            ir.store_lanes(out_elem, row.buffers[0], elements, y)?;
         }
         Ok(())
     }
+}
+
+/// Emits `body(true)` for the work items where `last = (index, count)` has
+/// `index == count - 1` and `body(false)` for the others; only `body(false)`
+/// without `last`.
+fn specialize<'ctx>(
+    ir: &Ir<'ctx>,
+    function: FunctionValue<'ctx>,
+    last: Option<(IntValue<'ctx>, usize)>,
+    mut body: impl FnMut(bool) -> Res<()>,
+) -> Res<()> {
+    let Some((index, count)) = last else { return body(false) };
+    let is_last = ir.b.build_int_compare(IntPredicate::EQ, index, ir.int(count as u64 - 1), "")?;
+    let (other, final_one, done) = (
+        ir.ctx.append_basic_block(function, "other"),
+        ir.ctx.append_basic_block(function, "last"),
+        ir.ctx.append_basic_block(function, "done"),
+    );
+    ir.b.build_conditional_branch(is_last, final_one, other)?;
+    for (block, partial) in [(other, false), (final_one, true)] {
+        ir.b.position_at_end(block);
+        body(partial)?;
+        ir.b.build_unconditional_branch(done)?;
+    }
+    ir.b.position_at_end(done);
+    Ok(())
 }
 
 /// Per work item: the buffer pointers and the offsets of its row.

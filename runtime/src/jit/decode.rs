@@ -132,7 +132,13 @@ pub(super) fn conv_sig(
     let [top, left, bottom, right] = a.padding;
     let (hp, wp) = (h + top + bottom, wd + left + right);
     let padding = (a.padding != [0; 4]).then(|| Padding::new([h, wd], top, left, [hp, wp]));
-    let (lanes, mr, nr) = conv::blocking(Host::detect(), o / g, wo);
+    // A 1×1 conv with stride 1 and no padding reads and writes whole
+    // planes in order: one long row of ho·wo pixels tiles better than
+    // short rows with ragged ends (7×7 planes: 49 pixels, not 7 rows of 7).
+    let flat = [kh, kw, a.strides[0], a.strides[1]] == [1; 4] && padding.is_none() && a.dilations == [1, 1];
+    let out_hw = if flat { [1, ho * wo] } else { [ho, wo] };
+    let contiguous = a.strides[1] == 1;
+    let (lanes, tile, mr, nr) = conv::blocking(Host::detect(), o / g, out_hw[1], kh * kw, contiguous);
     let sig = ConvSig {
         batch: n,
         groups: g,
@@ -141,12 +147,13 @@ pub(super) fn conv_sig(
         kernel: [kh, kw],
         stride: a.strides,
         dilation: a.dilations,
-        out_hw: [ho, wo],
-        input_strides: [c * hp * wp, hp * wp, wp, 1],
-        output_strides: [o * ho * wo, ho * wo, wo, 1],
+        out_hw,
+        input_strides: [c * hp * wp, hp * wp, if flat { hp * wp } else { wp }, 1],
+        output_strides: [o * ho * wo, ho * wo, out_hw[1], 1],
         bias,
         stages,
         lanes,
+        tile,
         mr,
         nr,
     };
@@ -167,7 +174,7 @@ pub(super) fn linear_sig(x: &TensorSpec, w: &TensorSpec, bias: bool, stages: Vec
     if k != kw {
         return Err(format!("weight tensor<{w}> does not match input tensor<{x}>"));
     }
-    let (lanes, mr, nr) = conv::blocking(Host::detect(), m, n);
+    let (lanes, tile, mr, nr) = conv::blocking(Host::detect(), m, n, 1, false);
     let sig = ConvSig {
         batch: 1,
         groups: 1,
@@ -182,6 +189,7 @@ pub(super) fn linear_sig(x: &TensorSpec, w: &TensorSpec, bias: bool, stages: Vec
         bias,
         stages,
         lanes,
+        tile,
         mr,
         nr,
     };

@@ -28,8 +28,15 @@ fn window(
     (lo, hi.max(lo), padded)
 }
 
-/// max_pool2d / avg_pool2d over an NCHW input into `out` (NCHW, shaped).
-pub(super) fn pool2d(x: &ArrayD<f32>, a: &PoolAttrs, pool: Pool, out_shape: &[usize]) -> Result<ArrayD<f32>, String> {
+/// max_pool2d / avg_pool2d over an NCHW input into `out` (NCHW, shaped),
+/// planes split over up to `threads` threads.
+pub(super) fn pool2d(
+    x: &ArrayD<f32>,
+    a: &PoolAttrs,
+    pool: Pool,
+    out_shape: &[usize],
+    threads: usize,
+) -> Result<ArrayD<f32>, String> {
     let [n, c, h, w] =
         <[usize; 4]>::try_from(x.shape()).map_err(|_| format!("input must have rank 4, got {:?}", x.shape()))?;
     let [ho, wo] = a.output_hw(h, w).ok_or("the window does not fit the padded input")?;
@@ -38,25 +45,80 @@ pub(super) fn pool2d(x: &ArrayD<f32>, a: &PoolAttrs, pool: Pool, out_shape: &[us
     }
     let x = x.as_standard_layout();
     let x = x.as_slice().ok_or("input is not contiguous")?;
-    let rows: Vec<_> = (0..ho).map(|o| window(o, a.kernel[0], a.strides[0], a.padding[0], a.padding[2], h)).collect();
-    let cols: Vec<_> = (0..wo).map(|o| window(o, a.kernel[1], a.strides[1], a.padding[1], a.padding[3], w)).collect();
-    let mut out = Vec::with_capacity(n * c * ho * wo);
-    for plane in x.chunks(h * w) {
-        for &(y0, y1, ph) in &rows {
-            for &(x0, x1, pw) in &cols {
-                let taps = (y0..y1).flat_map(|iy| plane[iy * w + x0..iy * w + x1].iter().copied());
-                out.push(match pool {
-                    // NaN wins, as in PyTorch.
-                    Pool::Max => taps.fold(f32::NEG_INFINITY, |m, v| if v > m || v.is_nan() { v } else { m }),
-                    Pool::Avg { count_include_pad } => {
-                        let count = if count_include_pad { ph * pw } else { (y1 - y0) * (x1 - x0) };
-                        (taps.map(f64::from).sum::<f64>() / count as f64) as f32
+    let windows = Windows {
+        rows: (0..ho).map(|o| window(o, a.kernel[0], a.strides[0], a.padding[0], a.padding[2], h)).collect(),
+        cols: (0..wo).map(|o| window(o, a.kernel[1], a.strides[1], a.padding[1], a.padding[3], w)).collect(),
+        width: w,
+        pool,
+    };
+    let mut out = vec![0.0; n * c * ho * wo];
+    let planes = n * c;
+    let per_thread = planes.div_ceil(threads.clamp(1, planes.max(1))).max(1);
+    std::thread::scope(|scope| {
+        let chunks = x.chunks(per_thread * h * w).zip(out.chunks_mut(per_thread * ho * wo));
+        for (input, output) in chunks {
+            let windows = &windows;
+            scope.spawn(move || {
+                for (plane, out) in input.chunks(h * w).zip(output.chunks_mut(ho * wo)) {
+                    windows.pool_plane(plane, out);
+                }
+            });
+        }
+    });
+    ArrayD::from_shape_vec(IxDyn(out_shape), out).map_err(|e| e.to_string())
+}
+
+/// The windows of one pooling op over an input plane of `width` columns.
+struct Windows {
+    rows: Vec<(usize, usize, usize)>,
+    cols: Vec<(usize, usize, usize)>,
+    width: usize,
+    pool: Pool,
+}
+
+impl Windows {
+    /// Pools one plane: first down each window's rows into one row (a loop
+    /// the compiler vectorizes), then across each window's columns.
+    fn pool_plane(&self, plane: &[f32], out: &mut [f32]) {
+        let w = self.width;
+        let out_rows = self.rows.iter().zip(out.chunks_mut(self.cols.len()));
+        match self.pool {
+            Pool::Max => {
+                let mut column = vec![0.0f32; w];
+                for (&(y0, y1, _), out_row) in out_rows {
+                    column.fill(f32::NEG_INFINITY);
+                    for row in plane[y0 * w..y1 * w].chunks(w) {
+                        column.iter_mut().zip(row).for_each(|(m, &v)| *m = max_nan(*m, v));
                     }
-                });
+                    for (&(x0, x1, _), y) in self.cols.iter().zip(out_row) {
+                        *y = column[x0..x1].iter().fold(f32::NEG_INFINITY, |m, &v| max_nan(m, v));
+                    }
+                }
+            }
+            Pool::Avg { count_include_pad } => {
+                let mut column = vec![0.0f64; w];
+                for (&(y0, y1, ph), out_row) in out_rows {
+                    column.fill(0.0);
+                    for row in plane[y0 * w..y1 * w].chunks(w) {
+                        column.iter_mut().zip(row).for_each(|(s, &v)| *s += f64::from(v));
+                    }
+                    for (&(x0, x1, pw), y) in self.cols.iter().zip(out_row) {
+                        let count = if count_include_pad { ph * pw } else { (y1 - y0) * (x1 - x0) };
+                        *y = (column[x0..x1].iter().sum::<f64>() / count as f64) as f32;
+                    }
+                }
             }
         }
     }
-    ArrayD::from_shape_vec(IxDyn(out_shape), out).map_err(|e| e.to_string())
+}
+
+/// The larger of two values; NaN wins, as in PyTorch.
+fn max_nan(m: f32, v: f32) -> f32 {
+    if v > m || v.is_nan() {
+        v
+    } else {
+        m
+    }
 }
 
 /// Mean over H and W of an NCHW input.

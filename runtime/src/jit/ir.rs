@@ -189,6 +189,16 @@ impl<'ctx> Ir<'ctx> {
         if lanes.stride == 1 && lanes.valid == width {
             return Ok(self.load(self.vec_type(elem, width).into(), elem, base, lanes.base)?.into_vector_value());
         }
+        if lanes.stride == 1 {
+            let ty = self.vec_type(elem, width);
+            let args = [
+                self.at(scalar_ty, base, lanes.base)?.into(),
+                self.mask(lanes.valid, width).into(),
+                ty.const_zero().into(),
+            ];
+            let types = [ty.into(), self.ptr.into()];
+            return Ok(self.intrinsic_overloaded("llvm.masked.load", &types, &args)?.into_vector_value());
+        }
         let mut v = self.vec_type(elem, width).const_zero();
         for l in 0..lanes.valid {
             let index = self.add(lanes.base, self.int(l as u64 * lanes.stride))?;
@@ -206,8 +216,19 @@ impl<'ctx> Ir<'ctx> {
         lanes: &Lanes<'ctx>,
         v: VectorValue<'ctx>,
     ) -> Res<()> {
-        if lanes.stride == 1 && lanes.valid == v.get_type().get_size() {
+        let width = v.get_type().get_size();
+        if lanes.stride == 1 && lanes.valid == width {
             return self.store(elem, base, lanes.base, v);
+        }
+        if lanes.stride == 1 {
+            let pointer = self.at(self.elem_type(elem), base, lanes.base)?;
+            let types = [v.get_type().into(), self.ptr.into()];
+            let function = Intrinsic::find("llvm.masked.store")
+                .and_then(|i| i.get_declaration(self.module, &types))
+                .ok_or(BuilderError::UnsetPosition)?;
+            let args = [v.into(), pointer.into(), self.mask(lanes.valid, width).into()];
+            self.b.build_call(function, &args, "")?;
+            return Ok(());
         }
         for l in 0..lanes.valid {
             let index = self.add(lanes.base, self.int(l as u64 * lanes.stride))?;
@@ -215,6 +236,13 @@ impl<'ctx> Ir<'ctx> {
             self.store(elem, base, index, x)?;
         }
         Ok(())
+    }
+
+    /// The constant lane mask with the first `valid` of `width` lanes on.
+    fn mask(&self, valid: u32, width: u32) -> VectorValue<'ctx> {
+        let bit = self.ctx.bool_type();
+        let lanes: Vec<_> = (0..width).map(|l| bit.const_int(u64::from(l < valid), false)).collect();
+        VectorType::const_vector(&lanes)
     }
 
     /// Calls the overloaded intrinsic `name` specialized to `ty`.

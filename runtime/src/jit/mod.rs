@@ -37,7 +37,10 @@ mod step;
 
 use crate::{RuntimeError, Tensor, TensorSpec};
 use melior::ir::Module;
-use std::borrow::Cow;
+use std::{
+    borrow::Cow,
+    time::{Duration, Instant},
+};
 
 pub use host::Host;
 pub use peak::fma_peak_gflops;
@@ -96,6 +99,22 @@ impl Executor {
 
     /// Runs the function on `inputs` (one per argument, of its type).
     pub fn run(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>, RuntimeError> {
+        self.run_observed(inputs, |_, _| {})
+    }
+
+    /// Runs like [`Executor::run`] and also returns the wall time of each
+    /// step, in the order of [`Executor::steps`].
+    pub fn run_profiled(&self, inputs: &[Tensor]) -> Result<(Vec<Tensor>, Vec<Duration>), RuntimeError> {
+        let mut times = vec![Duration::ZERO; self.plan.steps.len()];
+        let outputs = self.run_observed(inputs, |index, time| times[index] = time)?;
+        Ok((outputs, times))
+    }
+
+    fn run_observed(
+        &self,
+        inputs: &[Tensor],
+        mut observe: impl FnMut(usize, Duration),
+    ) -> Result<Vec<Tensor>, RuntimeError> {
         if inputs.len() != self.plan.arguments {
             return Err(RuntimeError::InputCount {
                 entry: self.entry.clone(),
@@ -112,9 +131,11 @@ impl Executor {
             input.check_range().map_err(bad)?;
             values[index] = Some(standard_layout(input));
         }
-        for step in &self.plan.steps {
+        for (index, step) in self.plan.steps.iter().enumerate() {
             let fail = |message| RuntimeError::Op { op: step.name.clone(), site: step.site.clone(), message };
+            let start = Instant::now();
             let result = step.run(&values, self.threads).map_err(fail)?;
+            observe(index, start.elapsed());
             values[step.result] = Some(Cow::Owned(result));
         }
         let returns = &self.plan.returns;

@@ -234,7 +234,7 @@ impl Step {
                 self.kernel_output(|out| self.kernel()?.run(out, &buffers, threads))?
             }
             Kind::Pool { input, attrs, pool } => {
-                Tensor::F32(fallback::pool2d(f32_input(*input)?, attrs, *pool, &self.spec.shape)?)
+                Tensor::F32(fallback::pool2d(f32_input(*input)?, attrs, *pool, &self.spec.shape, threads)?)
             }
             Kind::GlobalAvgPool { input } => {
                 Tensor::F32(fallback::global_avg_pool(f32_input(*input)?, &self.spec.shape)?)
@@ -265,7 +265,18 @@ impl Step {
     /// What runs the step, for logs and tests.
     pub fn describe(&self) -> String {
         match &self.kind {
-            Kind::Conv { sig, .. } => format!("jit conv, fused {:?}", sig.stages),
+            Kind::Conv { sig, .. } => format!(
+                "jit conv, {}x{}/s{} {}->{} at {}x{}, {:?} tiles, fused {:?}",
+                sig.kernel[0],
+                sig.kernel[1],
+                sig.stride[0],
+                sig.groups * sig.cg,
+                sig.groups * sig.og,
+                sig.out_hw[0],
+                sig.out_hw[1],
+                sig.tile,
+                sig.stages
+            ),
             Kind::Map { sig, .. } => format!("jit map {:?}", sig.stages),
             Kind::Pool { .. } | Kind::GlobalAvgPool { .. } => "rust pool".into(),
             Kind::Softmax { .. } => "rust softmax".into(),

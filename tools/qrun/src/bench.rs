@@ -4,8 +4,11 @@
 use crate::{
     flops, inputs,
     model::{self, EngineArgs, Model},
-    Outcome,
+    profile, Outcome,
 };
+
+/// Steps listed by --profile (all of them go to --json).
+const PROFILE_TOP: usize = 15;
 use indicatif::{ProgressBar, ProgressStyle};
 use quant_runtime::{jit, Tensor};
 use serde::Serialize;
@@ -34,6 +37,10 @@ pub struct Args {
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
+    /// Also time every step of the model (JIT engine) over --iters runs and
+    /// list the slowest.
+    #[arg(long)]
+    profile: bool,
 }
 
 #[derive(Serialize)]
@@ -46,6 +53,8 @@ struct Measurement {
     iters: usize,
     threads: usize,
     gflops: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<Vec<profile::StepTime>>,
 }
 
 fn measure(path: &str, args: &Args, inputs: Option<&[Tensor]>, progress: bool) -> Result<Measurement, String> {
@@ -78,6 +87,11 @@ fn measure(path: &str, args: &Args, inputs: Option<&[Tensor]>, progress: bool) -
     }
     bar.finish_and_clear();
     times.sort_by(f64::total_cmp);
+    let profile = match (args.profile, model.jit()) {
+        (false, _) => None,
+        (true, Some(executor)) => Some(profile::measure(executor, inputs, args.iters)?),
+        (true, None) => return Err("--profile needs the jit engine".into()),
+    };
     let median_ms = times[times.len() / 2];
     Ok(Measurement {
         model: path.to_string(),
@@ -88,6 +102,7 @@ fn measure(path: &str, args: &Args, inputs: Option<&[Tensor]>, progress: bool) -
         iters: times.len(),
         threads: args.how.threads(),
         gflops: work / (median_ms * 1e6),
+        profile,
     })
 }
 
@@ -115,7 +130,7 @@ pub fn main(args: Args) -> Result<Outcome, String> {
             "cpu": host.cpu, "fma_peak_gflops_per_core": peak,
             "median_ms": main.median_ms, "min_ms": main.min_ms, "max_ms": main.max_ms,
             "iters": main.iters, "threads": main.threads, "gflops": main.gflops, "compile_ms": main.compile_ms,
-            "model": main.model, "baseline": baseline, "speedup": speedup,
+            "model": main.model, "baseline": baseline, "speedup": speedup, "profile": main.profile,
         });
         println!("{report}");
         return Ok(Outcome::Ok);
@@ -134,6 +149,9 @@ pub fn main(args: Args) -> Result<Outcome, String> {
             100.0 * m.gflops / (peak * m.threads as f64),
             m.compile_ms
         );
+        if let Some(table) = &m.profile {
+            profile::print(table, PROFILE_TOP);
+        }
     }
     if let Some(s) = speedup {
         println!("speedup over the baseline: {s:.2}x");

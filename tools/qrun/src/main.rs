@@ -10,6 +10,7 @@ mod metrics;
 mod model;
 mod npy;
 mod output;
+mod profile;
 mod run;
 
 use clap::{Parser, Subcommand};

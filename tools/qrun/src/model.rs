@@ -100,6 +100,14 @@ impl Model {
         }
     }
 
+    /// The JIT executor, when that is the engine.
+    pub fn jit(&self) -> Option<&Executor> {
+        match &self.engine {
+            Engine::Jit(e) => Some(e),
+            _ => None,
+        }
+    }
+
     pub fn run(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>, String> {
         let result = match &self.engine {
             Engine::Jit(e) => e.run(inputs).map_err(|e| e.to_string()),
