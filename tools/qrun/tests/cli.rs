@@ -98,6 +98,26 @@ fn bench_json_has_the_documented_fields() {
 }
 
 #[test]
+fn bench_profile_times_every_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("relu.mlir");
+    std::fs::write(&model, RELU).unwrap();
+    let args = ["bench", s(&model), "--iters", "2", "--warmup", "0", "--threads", "1", "--profile"];
+    let out = qrun(&[&args[..], &["--json"]].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let profile = report["profile"].as_array().expect("a profile array");
+    assert_eq!(profile.len(), 1, "one step: {report}");
+    assert_eq!(profile[0]["op"], "quant.relu");
+    assert!(profile[0]["min_ms"].as_f64() <= profile[0]["median_ms"].as_f64());
+    let text = qrun(&args);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("quant.relu (jit map"), "{text:?}");
+    let reference = qrun(&[&args[..], &["--engine", "reference"]].concat());
+    assert_eq!(reference.status.code(), Some(1));
+    assert!(stderr(&reference).contains("--profile needs the jit engine"));
+}
+
+#[test]
 fn jit_and_reference_agree_on_fused_and_unfused_examples() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
     let dir = tempfile::tempdir().unwrap();
