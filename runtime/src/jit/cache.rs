@@ -54,6 +54,7 @@ pub(super) fn kernels(signatures: &[Signature], threads: usize) -> Result<Vec<Ke
     missing.sort_by_key(|s| format!("{s:?}"));
     missing.dedup();
     if !missing.is_empty() {
+        tracing::debug!(kernels = missing.len(), threads, "compiling");
         let chunk = missing.len().div_ceil(threads.max(1));
         let compiled: Vec<Result<Vec<usize>, String>> = std::thread::scope(|scope| {
             let handles: Vec<_> = missing.chunks(chunk).map(|batch| scope.spawn(move || compile(batch))).collect();

@@ -1,7 +1,8 @@
 //! From generated IR to machine code: every kernel is a function
 //! `void kernel(ptr* buffers, i64 begin, i64 end)` tagged with the host's
 //! CPU and features. A batch of kernels shares one module, optimized once
-//! with `default<O3>` and compiled by one LLVM JIT execution engine.
+//! with `default<O3>` (without LLVM's unroller and vectorizers) and compiled
+//! by one LLVM JIT execution engine.
 
 use super::{
     host::Host,
@@ -46,7 +47,15 @@ fn build(host: &Host, generators: &[Generate]) -> Result<(&'static Module<'stati
         generate(&ir, function).map_err(|e| format!("generating a kernel: {e}"))?;
     }
     module.verify().map_err(|e| format!("generated IR is invalid: {e}"))?;
-    module.run_passes("default<O3>", &machine, PassBuilderOptions::create()).map_err(|e| e.to_string())?;
+    // The generators emit vector code and unroll what pays (kernel taps,
+    // register tiles) themselves; LLVM's unroller and vectorizers only add
+    // compile time here (ResNet-50's 25 kernels: 1.7 s instead of 2.5 s on
+    // one thread, run time unchanged within noise).
+    let options = PassBuilderOptions::create();
+    options.set_loop_unrolling(false);
+    options.set_loop_vectorization(false);
+    options.set_loop_slp_vectorization(false);
+    module.run_passes("default<O3>", &machine, options).map_err(|e| e.to_string())?;
     Ok((module, machine))
 }
 

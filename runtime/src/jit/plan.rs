@@ -150,7 +150,9 @@ impl Lowering {
     fn attach_kernels(&mut self) -> Result<(), String> {
         let jit_steps: Vec<_> = self.steps.iter_mut().filter_map(|s| Some((s.signature()?, s))).collect();
         let signatures: Vec<Signature> = jit_steps.iter().map(|(sig, _)| sig.clone()).collect();
+        let start = std::time::Instant::now();
         let kernels = cache::kernels(&signatures, self.threads)?;
+        tracing::debug!(kernels = signatures.len(), ms = start.elapsed().as_secs_f64() * 1e3, "kernels ready");
         for ((_, step), kernel) in jit_steps.into_iter().zip(kernels) {
             step.kernel = Some(kernel);
         }
