@@ -46,7 +46,7 @@ fn conv3x3_64x64x56x56_against_peak() {
     let inputs = [random(&[1, c, hw, hw], 1)];
     for threads in [1, 2] {
         let start = Instant::now();
-        let executor = Executor::compile(&module, "main", Options { threads }).unwrap();
+        let executor = Executor::compile(&module, "main", Options { threads, ..Options::default() }).unwrap();
         let compile = start.elapsed().as_secs_f64();
         let seconds = median_seconds(&executor, &inputs, 5, 50);
         let gflops = flops / seconds / 1e9;
@@ -70,7 +70,7 @@ fn model_from_env() {
     let module = quant_dialect::parse_source(&context, &source, &path).unwrap();
     for threads in [2, 1] {
         let start = Instant::now();
-        let executor = Executor::compile(&module, "main", Options { threads }).unwrap();
+        let executor = Executor::compile(&module, "main", Options { threads, ..Options::default() }).unwrap();
         let compile = start.elapsed().as_secs_f64();
         let inputs: Vec<_> = executor.inputs().iter().map(|s| random(&s.shape, 7)).collect();
         let seconds = median_seconds(&executor, &inputs, 2, 10);

@@ -179,6 +179,14 @@ fn conv_with_residual_add_and_relu(conv: &Conv) {
     check(&source, &inputs);
     let steps = steps_of(&source);
     assert_eq!(steps.len(), 1, "one fused kernel: {steps:?}");
+    // Without epilogue fusion each op runs alone, with the same result.
+    let context = quant_dialect::create_context().unwrap();
+    let module = quant_dialect::parse_source(&context, &source, "test.mlir").unwrap();
+    let unfused = Executor::compile(&module, "main", Options { threads: 2, fuse: false }).unwrap();
+    assert_eq!(unfused.steps().len(), 3, "{:?}", unfused.steps());
+    let (_, reference) = jit_support::run_both(&source, &inputs, 1);
+    let error = jit_support::relative_error(&unfused.run(&inputs).unwrap()[0], &reference[0]);
+    assert!(error <= 1e-5, "unfused run: relative error {error}");
 }
 
 #[test]
@@ -265,7 +273,7 @@ fn linear_fused_with_relu6() {
 fn steps_of(source: &str) -> Vec<(String, String)> {
     let context = quant_dialect::create_context().unwrap();
     let module = quant_dialect::parse_source(&context, source, "test.mlir").unwrap();
-    Executor::compile(&module, "main", Options { threads: 1 }).unwrap().steps()
+    Executor::compile(&module, "main", Options { threads: 1, ..Options::default() }).unwrap().steps()
 }
 
 /// The conv micro-kernel really runs on vector FMA instructions.
@@ -274,7 +282,7 @@ fn conv_micro_kernel_uses_vector_fma() {
     let conv = Conv { padding: [1; 4], bias: true, ..Conv::new(64, 64, 56, 3) };
     let context = quant_dialect::create_context().unwrap();
     let module = quant_dialect::parse_source(&context, &conv.source("", ""), "test.mlir").unwrap();
-    let executor = Executor::compile(&module, "main", Options { threads: 1 }).unwrap();
+    let executor = Executor::compile(&module, "main", Options { threads: 1, ..Options::default() }).unwrap();
     let assembly = executor.assembly(0).unwrap().expect("the conv step has a kernel");
     let fma =
         assembly.lines().filter(|l| l.contains("vfmadd") && ["%xmm", "%ymm", "%zmm"].iter().any(|r| l.contains(r)));

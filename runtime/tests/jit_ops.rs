@@ -146,7 +146,8 @@ fn quantize_rounds_half_to_even() {
     let x = Tensor::F32(ArrayD::from_shape_vec(IxDyn(&[6]), vec![0.5, 1.5, 2.5, -0.5, -1.5, 300.0]).unwrap());
     let context = quant_dialect::create_context().unwrap();
     let module = quant_dialect::parse_source(&context, &source, "test.mlir").unwrap();
-    let y = Executor::compile(&module, "main", Options { threads: 1 }).unwrap().run(&[x]).unwrap();
+    let y =
+        Executor::compile(&module, "main", Options { threads: 1, ..Options::default() }).unwrap().run(&[x]).unwrap();
     assert_eq!(y[0].as_int().unwrap().as_slice().unwrap(), [0, 2, 2, 0, -2, 127]);
 }
 

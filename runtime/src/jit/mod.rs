@@ -50,12 +50,16 @@ pub use peak::fma_peak_gflops;
 pub struct Options {
     /// Threads per kernel (work is split over output channels and rows).
     pub threads: usize,
+    /// Run element-wise ops in the kernel of the conv, linear or
+    /// element-wise op whose result they consume (epilogue fusion). Off,
+    /// every op runs alone: the baseline that shows what fusion gains.
+    pub fuse: bool,
 }
 
 impl Default for Options {
-    /// All cores.
+    /// All cores, fusion on.
     fn default() -> Self {
-        Options { threads: std::thread::available_parallelism().map_or(1, |n| n.get()) }
+        Options { threads: std::thread::available_parallelism().map_or(1, |n| n.get()), fuse: true }
     }
 }
 
@@ -71,7 +75,7 @@ impl Executor {
     /// dialect contract, naming the op and its location.
     pub fn compile(module: &Module, entry: &str, options: Options) -> Result<Self, RuntimeError> {
         let threads = options.threads.max(1);
-        Ok(Executor { entry: entry.to_string(), plan: plan::lower(module, entry, threads)?, threads })
+        Ok(Executor { entry: entry.to_string(), plan: plan::lower(module, entry, threads, options.fuse)?, threads })
     }
 
     /// The types of the entry function's arguments.

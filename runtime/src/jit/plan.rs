@@ -52,9 +52,11 @@ struct Lowering {
     absorbed: HashSet<usize>,
     pending: HashMap<usize, (usize, Vec<usize>, Option<usize>)>,
     threads: usize,
+    /// Whether element-wise consumers join their producer's kernel.
+    fuse: bool,
 }
 
-pub(super) fn lower(module: &Module, entry: &str, threads: usize) -> Result<Plan, RuntimeError> {
+pub(super) fn lower(module: &Module, entry: &str, threads: usize, fuse: bool) -> Result<Plan, RuntimeError> {
     let func = quant_dialect::func::find_function(module, entry)
         .ok_or_else(|| RuntimeError::MissingEntry(entry.to_string()))?;
     let block = func.region(0).ok().and_then(|r| r.first_block()).ok_or_else(|| op_error(&func, "has no body"))?;
@@ -68,6 +70,7 @@ pub(super) fn lower(module: &Module, entry: &str, threads: usize) -> Result<Plan
         absorbed: HashSet::new(),
         pending: HashMap::new(),
         threads,
+        fuse,
     };
     for i in 0..block.argument_count() {
         let value: Value = block.argument(i).map_err(|e| op_error(&func, e.to_string()))?.into();
@@ -175,6 +178,9 @@ impl Lowering {
     /// axis. Also returns that axis (the one per-channel parameters index).
     fn chain<'c, 'a>(&self, head: &OperationRef<'c, 'a>) -> (Vec<OperationRef<'c, 'a>>, Option<usize>) {
         let none = (Vec::new(), None);
+        if !self.fuse {
+            return none;
+        }
         let Some(kind) = OpKind::of(head) else { return none };
         let Ok(mut flowing) = result(head) else { return none };
         let (mut elem, mut axis, axis_fixed) = match kind {

@@ -39,7 +39,10 @@ pub fn random_int(elem: ElemType, shape: &[usize], seed: u64) -> Tensor {
 pub fn run_both(source: &str, inputs: &[Tensor], threads: usize) -> (Vec<Tensor>, Vec<Tensor>) {
     let context = quant_dialect::create_context().expect("context");
     let module = quant_dialect::parse_source(&context, source, "test.mlir").expect("the test source parses");
-    let jit = Executor::compile(&module, "main", Options { threads }).expect("compiles").run(inputs).expect("JIT runs");
+    let jit = Executor::compile(&module, "main", Options { threads, ..Options::default() })
+        .expect("compiles")
+        .run(inputs)
+        .expect("JIT runs");
     let reference = Interpreter::new(&module, "main").expect("lowers").run(inputs).expect("interpreter runs");
     (jit, reference)
 }

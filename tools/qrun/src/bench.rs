@@ -26,6 +26,10 @@ pub struct Args {
     /// A second model (e.g. the unfused graph) measured the same way; prints the speedup.
     #[arg(long)]
     baseline: Option<String>,
+    /// Run the baseline without the JIT's epilogue fusion (every op alone,
+    /// as ONNX Runtime's ORT_DISABLE_ALL does).
+    #[arg(long, requires = "baseline")]
+    baseline_no_fusion: bool,
     #[arg(long, default_value_t = 3)]
     warmup: usize,
     #[arg(long, default_value_t = 20)]
@@ -52,17 +56,25 @@ struct Measurement {
     max_ms: f64,
     iters: usize,
     threads: usize,
+    /// Whether the JIT fused epilogues.
+    fusion: bool,
     gflops: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     profile: Option<Vec<profile::StepTime>>,
 }
 
-fn measure(path: &str, args: &Args, inputs: Option<&[Tensor]>, progress: bool) -> Result<Measurement, String> {
+fn measure(
+    path: &str,
+    args: &Args,
+    how: EngineArgs,
+    inputs: Option<&[Tensor]>,
+    progress: bool,
+) -> Result<Measurement, String> {
     let context = quant_dialect::create_context().map_err(|e| e.to_string())?;
     let module = model::parse(&context, path)?;
     let work = flops::count(&module);
     let start = Instant::now();
-    let model = Model::from_module(&module, path, &args.entry, args.how)?;
+    let model = Model::from_module(&module, path, &args.entry, how)?;
     let compile_ms = start.elapsed().as_secs_f64() * 1e3;
     let random;
     let inputs = match inputs {
@@ -100,7 +112,8 @@ fn measure(path: &str, args: &Args, inputs: Option<&[Tensor]>, progress: bool) -
         min_ms: times[0],
         max_ms: times[times.len() - 1],
         iters: times.len(),
-        threads: args.how.threads(),
+        threads: how.threads(),
+        fusion: how.engine == model::EngineKind::Jit && !how.no_fusion,
         gflops: work / (median_ms * 1e6),
         profile,
     })
@@ -122,14 +135,16 @@ pub fn main(args: Args) -> Result<Outcome, String> {
         Some(inputs::from_files(&args.inputs, model.inputs())?)
     };
     let progress = !args.json && std::io::stderr().is_terminal();
-    let main = measure(&args.model, &args, given.as_deref(), progress)?;
-    let baseline = args.baseline.as_deref().map(|b| measure(b, &args, given.as_deref(), progress)).transpose()?;
+    let main = measure(&args.model, &args, args.how, given.as_deref(), progress)?;
+    let baseline_how = EngineArgs { no_fusion: args.how.no_fusion || args.baseline_no_fusion, ..args.how };
+    let baseline =
+        args.baseline.as_deref().map(|b| measure(b, &args, baseline_how, given.as_deref(), progress)).transpose()?;
     let speedup = baseline.as_ref().map(|b| b.median_ms / main.median_ms);
     if args.json {
         let report = serde_json::json!({
             "cpu": host.cpu, "fma_peak_gflops_per_core": peak,
             "median_ms": main.median_ms, "min_ms": main.min_ms, "max_ms": main.max_ms,
-            "iters": main.iters, "threads": main.threads, "gflops": main.gflops, "compile_ms": main.compile_ms,
+            "iters": main.iters, "threads": main.threads, "fusion": main.fusion, "gflops": main.gflops, "compile_ms": main.compile_ms,
             "model": main.model, "baseline": baseline, "speedup": speedup, "profile": main.profile,
         });
         println!("{report}");
@@ -138,8 +153,9 @@ pub fn main(args: Args) -> Result<Outcome, String> {
     println!("host {} ({} f32 lanes), FMA peak {peak:.1} GFLOP/s per core", host.cpu, host.lanes);
     for m in std::iter::once(&main).chain(baseline.as_ref()) {
         println!(
-            "{}: median {:.3} ms (min {:.3}, max {:.3}, {} iters, {} threads), {:.1} GFLOP/s = {:.0}% of peak, compiled in {:.0} ms",
+            "{}{}: median {:.3} ms (min {:.3}, max {:.3}, {} iters, {} threads), {:.1} GFLOP/s = {:.0}% of peak, compiled in {:.0} ms",
             m.model,
+            if m.fusion { "" } else { " (no epilogue fusion)" },
             m.median_ms,
             m.min_ms,
             m.max_ms,

@@ -31,6 +31,9 @@ pub struct EngineArgs {
     /// Worker threads of the JIT engine (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// JIT engine: run every op in its own kernel, without epilogue fusion.
+    #[arg(long)]
+    pub no_fusion: bool,
 }
 
 impl EngineArgs {
@@ -79,7 +82,7 @@ impl Model {
         let at = |e: RuntimeError| format!("{path}: {e}");
         let engine = match how.engine {
             EngineKind::Jit => {
-                Engine::Jit(Executor::compile(module, entry, Options { threads: how.threads() }).map_err(at)?)
+                Engine::Jit(Executor::compile(module, entry, Options { threads: how.threads(), fuse: !how.no_fusion }).map_err(at)?)
             }
             EngineKind::Reference => Engine::Reference(Interpreter::new(module, entry).map_err(at)?),
             EngineKind::Mlir => {
