@@ -39,4 +39,6 @@ pub enum RuntimeError {
     InputCount { entry: String, expected: usize, got: usize },
     #[error("input #{index} of @{entry}: {message}")]
     BadInput { entry: String, index: usize, message: String },
+    #[error("{0}")]
+    Threads(String),
 }

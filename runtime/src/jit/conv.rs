@@ -117,12 +117,14 @@ impl ConvSig {
     /// Whether channel blocks vary fastest across work items (consecutive
     /// items reuse one input chunk, all weights are read once per chunk) or
     /// row chunks do (each block's weights are reused, the input is read
-    /// once per block): whichever reads fewer floats again.
+    /// once per block): whichever reads fewer floats again, where an input
+    /// that stays in L2 costs nothing to read again.
     fn blocks_inner(&self) -> bool {
+        const L2_RESIDENT_FLOATS: usize = 64 * 1024;
         let weights = self.og * self.cg * self.taps();
         let [ho, wo] = self.out_hw;
         let input = self.cg * ho * self.stride[0] * wo * self.stride[1];
-        weights * ho * self.chunks() <= input * self.blocks()
+        input > L2_RESIDENT_FLOATS && weights * ho * self.chunks() <= input * self.blocks()
     }
 
     /// Output pixels per row chunk: whole tiles whose input (all input

@@ -6,7 +6,7 @@ use super::{
     host::Host,
     ir::Elem,
     stages::{Stage, Unary},
-    step::{Padding, StageArgs},
+    step::{StageArgs, Staging},
 };
 use crate::{RuntimeError, Site, TensorSpec};
 use melior::ir::{operation::OperationLike, OperationRef, Value, ValueLike};
@@ -130,25 +130,33 @@ pub(super) fn conv_sig(
     }
     let [ho, wo] = a.output_hw(h, wd, kh, kw).ok_or("the (dilated) kernel does not fit the padded input")?;
     let [top, left, bottom, right] = a.padding;
-    let (hp, wp) = (h + top + bottom, wd + left + right);
-    let padding = (a.padding != [0; 4]).then(|| Padding::new([h, wd], top, left, [hp, wp]));
-    // A 1×1 conv with stride 1 and no padding reads and writes whole
-    // planes in order: one long row of ho·wo pixels tiles better than
-    // short rows with ragged ends (7×7 planes: 49 pixels, not 7 rows of 7).
-    let flat = [kh, kw, a.strides[0], a.strides[1]] == [1; 4] && padding.is_none() && a.dilations == [1, 1];
+    let pointwise = [kh, kw] == [1, 1] && a.padding == [0; 4];
+    // A strided 1×1 conv reads every stride-th pixel: it runs unstrided on
+    // a copy of just those pixels (a small copy next to the conv's work).
+    let (staging, stride, [hs, ws]) = if a.padding != [0; 4] {
+        let padded = [h + top + bottom, wd + left + right];
+        (Some(Staging::padding([h, wd], top, left, padded)), a.strides, padded)
+    } else if pointwise && a.strides != [1, 1] {
+        (Some(Staging::subsample([h, wd], a.strides, [ho, wo])), [1, 1], [ho, wo])
+    } else {
+        (None, a.strides, [h, wd])
+    };
+    // A 1×1 conv with stride 1 over an unpadded input reads and writes whole
+    // planes in order: one long row of ho·wo pixels tiles better than short
+    // rows with ragged ends (7×7 planes: 49 pixels, not 7 rows of 7).
+    let flat = pointwise && stride == [1, 1];
     let out_hw = if flat { [1, ho * wo] } else { [ho, wo] };
-    let contiguous = a.strides[1] == 1;
-    let (lanes, tile, mr, nr) = conv::blocking(Host::detect(), o / g, out_hw[1], kh * kw, contiguous);
+    let (lanes, tile, mr, nr) = conv::blocking(Host::detect(), o / g, out_hw[1], kh * kw, stride[1] == 1);
     let sig = ConvSig {
         batch: n,
         groups: g,
         cg,
         og: o / g,
         kernel: [kh, kw],
-        stride: a.strides,
+        stride,
         dilation: a.dilations,
         out_hw,
-        input_strides: [c * hp * wp, hp * wp, if flat { hp * wp } else { wp }, 1],
+        input_strides: [c * hs * ws, hs * ws, if flat { hs * ws } else { ws }, 1],
         output_strides: [o * ho * wo, ho * wo, out_hw[1], 1],
         bias,
         stages,
@@ -157,11 +165,12 @@ pub(super) fn conv_sig(
         mr,
         nr,
     };
-    Ok((sig, padding, vec![n, o, ho, wo]))
+    Ok((sig, staging, vec![n, o, ho, wo]))
 }
 
-/// A conv kernel's signature, the input padding it needs and the shape it computes.
-type Lowered = (ConvSig, Option<Padding>, Vec<usize>);
+/// A conv kernel's signature, the staged copy of the input it reads (if
+/// any) and the shape it computes.
+type Lowered = (ConvSig, Option<Staging>, Vec<usize>);
 
 /// y = x·wᵀ as a 1×1 conv whose pixels are the batch rows: input channel
 /// stride 1, pixel stride K; output channel stride 1, pixel stride M.

@@ -4,6 +4,9 @@
 use crate::Tensor;
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn};
 use quant_dialect::views::PoolAttrs;
+use std::sync::Mutex;
+
+use super::workers::Workers;
 
 #[derive(Clone, Copy)]
 pub(super) enum Pool {
@@ -29,13 +32,13 @@ fn window(
 }
 
 /// max_pool2d / avg_pool2d over an NCHW input into `out` (NCHW, shaped),
-/// planes split over up to `threads` threads.
+/// planes split over the workers.
 pub(super) fn pool2d(
     x: &ArrayD<f32>,
     a: &PoolAttrs,
     pool: Pool,
     out_shape: &[usize],
-    threads: usize,
+    workers: &Workers,
 ) -> Result<ArrayD<f32>, String> {
     let [n, c, h, w] =
         <[usize; 4]>::try_from(x.shape()).map_err(|_| format!("input must have rank 4, got {:?}", x.shape()))?;
@@ -52,19 +55,18 @@ pub(super) fn pool2d(
         pool,
     };
     let mut out = vec![0.0; n * c * ho * wo];
-    let planes = n * c;
-    let per_thread = planes.div_ceil(threads.clamp(1, planes.max(1))).max(1);
-    std::thread::scope(|scope| {
-        let chunks = x.chunks(per_thread * h * w).zip(out.chunks_mut(per_thread * ho * wo));
-        for (input, output) in chunks {
-            let windows = &windows;
-            scope.spawn(move || {
-                for (plane, out) in input.chunks(h * w).zip(output.chunks_mut(ho * wo)) {
-                    windows.pool_plane(plane, out);
-                }
-            });
+    let per_worker = (n * c).div_ceil(workers.count()).max(1);
+    // One disjoint run of output planes per worker, handed out by index.
+    let shares: Vec<Mutex<&mut [f32]>> = out.chunks_mut(per_worker * ho * wo).map(Mutex::new).collect();
+    workers.each(|worker| {
+        let Some(share) = shares.get(worker) else { return };
+        let mut output = share.lock().unwrap_or_else(|e| e.into_inner());
+        let input = &x[worker * per_worker * h * w..];
+        for (plane, out) in input.chunks(h * w).zip(output.chunks_mut(ho * wo)) {
+            windows.pool_plane(plane, out);
         }
     });
+    drop(shares);
     ArrayD::from_shape_vec(IxDyn(out_shape), out).map_err(|e| e.to_string())
 }
 

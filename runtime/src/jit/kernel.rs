@@ -1,8 +1,8 @@
 //! Calling JIT'ed kernels safely: buffers are checked against the lengths
 //! the kernel's generator promised to stay within, and the work items are
-//! split over threads.
+//! split over the workers.
 
-use super::ir::Elem;
+use super::{ir::Elem, workers::Workers};
 
 /// A read-only kernel buffer.
 #[derive(Clone, Copy)]
@@ -50,8 +50,8 @@ impl Kernel {
         Kernel { address, buffers, items }
     }
 
-    /// Runs all work items, split over up to `threads` threads.
-    pub fn run(&self, mut out: BufMut, inputs: &[Buf], threads: usize) -> Result<(), String> {
+    /// Runs all work items, split over the workers.
+    pub fn run(&self, mut out: BufMut, inputs: &[Buf], workers: &Workers) -> Result<(), String> {
         let mut table = vec![out.describe()];
         table.extend(inputs.iter().map(Buf::describe));
         if table.len() != self.buffers.len() {
@@ -63,19 +63,12 @@ impl Kernel {
             }
         }
         let pointers: Vec<usize> = table.iter().map(|t| t.2).collect();
-        let threads = threads.clamp(1, self.items.max(1));
-        if threads == 1 {
-            self.call(&pointers, 0, self.items);
-            return Ok(());
-        }
-        let chunk = self.items.div_ceil(threads);
-        std::thread::scope(|scope| {
-            // The calling thread takes the first chunk itself: one spawn fewer.
-            for begin in (chunk..self.items).step_by(chunk) {
-                let pointers = &pointers;
-                scope.spawn(move || self.call(pointers, begin, (begin + chunk).min(self.items)));
+        let chunk = self.items.div_ceil(workers.count()).max(1);
+        workers.each(|worker| {
+            let begin = worker * chunk;
+            if begin < self.items {
+                self.call(&pointers, begin, (begin + chunk).min(self.items));
             }
-            self.call(&pointers, 0, chunk.min(self.items));
         });
         Ok(())
     }

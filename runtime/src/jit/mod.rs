@@ -21,6 +21,7 @@
 //! assert_eq!(executor.run(&[x]).unwrap()[0], Tensor::F32(ndarray::arr1(&[0.0f32, 2.0]).into_dyn()));
 //! ```
 
+mod buffers;
 mod cache;
 mod conv;
 mod decode;
@@ -34,6 +35,7 @@ mod peak;
 mod plan;
 mod stages;
 mod step;
+mod workers;
 
 use crate::{RuntimeError, Tensor, TensorSpec};
 use melior::ir::Module;
@@ -67,7 +69,9 @@ impl Default for Options {
 pub struct Executor {
     entry: String,
     plan: plan::Plan,
-    threads: usize,
+    workers: workers::Workers,
+    /// Storage of dead intermediate results, reused by later steps and runs.
+    pool: buffers::BufferPool,
 }
 
 impl Executor {
@@ -75,7 +79,12 @@ impl Executor {
     /// dialect contract, naming the op and its location.
     pub fn compile(module: &Module, entry: &str, options: Options) -> Result<Self, RuntimeError> {
         let threads = options.threads.max(1);
-        Ok(Executor { entry: entry.to_string(), plan: plan::lower(module, entry, threads, options.fuse)?, threads })
+        Ok(Executor {
+            entry: entry.to_string(),
+            plan: plan::lower(module, entry, threads, options.fuse)?,
+            workers: workers::Workers::new(threads).map_err(RuntimeError::Threads)?,
+            pool: buffers::BufferPool::default(),
+        })
     }
 
     /// The types of the entry function's arguments.
@@ -138,9 +147,14 @@ impl Executor {
         for (index, step) in self.plan.steps.iter().enumerate() {
             let fail = |message| RuntimeError::Op { op: step.name.clone(), site: step.site.clone(), message };
             let start = Instant::now();
-            let result = step.run(&values, self.threads).map_err(fail)?;
+            let result = step.run(&values, &self.workers, &self.pool).map_err(fail)?;
             observe(index, start.elapsed());
             values[step.result] = Some(Cow::Owned(result));
+            for &slot in &self.plan.dead_after[index] {
+                if let Some(Cow::Owned(tensor)) = values[slot].take() {
+                    self.pool.recycle(tensor);
+                }
+            }
         }
         let returns = &self.plan.returns;
         returns

@@ -6,6 +6,7 @@ use super::{
     host::Host,
     ir::{Elem, Ir},
     kernel::{BufMut, Kernel},
+    workers::Workers,
 };
 use crate::RuntimeError;
 use inkwell::values::BasicValueEnum;
@@ -45,10 +46,11 @@ pub fn fma_peak_gflops() -> Result<f64, RuntimeError> {
     )
     .map_err(jit_error)?;
     let mut buffer = vec![0.5f32; (CHAINS * lanes) as usize];
+    let one_thread = Workers::new(1).map_err(RuntimeError::Threads)?;
     let run = |iterations: usize, buffer: &mut [f32]| -> Result<f64, RuntimeError> {
         let kernel = Kernel::new(addresses[0], vec![(Elem::F32, buffer.len())], iterations);
         let start = Instant::now();
-        kernel.run(BufMut::F32(buffer), &[], 1).map_err(jit_error)?;
+        kernel.run(BufMut::F32(buffer), &[], &one_thread).map_err(jit_error)?;
         Ok(start.elapsed().as_secs_f64())
     };
     run(1_000_000, &mut buffer)?;

@@ -5,6 +5,7 @@
 //! cache in one batch.
 
 use super::{
+    buffers::BufferPool,
     cache::{self, Signature},
     decode::{
         check_result, conv_sig, key, linear_sig, name_of, op_error, operand, quant_args, result, spec_of, stage_shape,
@@ -16,6 +17,7 @@ use super::{
     map::MapSig,
     stages::{self, Stage},
     step::{Kind, StageArgs, Step, Values},
+    workers::Workers,
 };
 use crate::{numbering::Numbering, RuntimeError, Site, Tensor, TensorSpec};
 use melior::ir::{operation::OperationLike, BlockLike, Module, OperationRef, RegionLike, Value};
@@ -40,6 +42,28 @@ pub(super) struct Plan {
     pub constants: Vec<Option<Tensor>>,
     pub steps: Vec<Step>,
     pub returns: Vec<usize>,
+    /// Per step, the computed values no later step reads and the function
+    /// does not return: their storage is recycled once the step is done.
+    pub dead_after: Vec<Vec<usize>>,
+}
+
+/// For each step, the results of steps whose last reader (or, unread, whose
+/// producer) it is, leaving out returned values.
+fn dead_after(steps: &[Step], returns: &[usize]) -> Vec<Vec<usize>> {
+    let mut last_use: HashMap<usize, usize> = HashMap::new();
+    for (index, step) in steps.iter().enumerate() {
+        last_use.insert(step.result, index);
+        for slot in step.operands() {
+            last_use.entry(slot).and_modify(|last| *last = index);
+        }
+    }
+    let mut dead = vec![Vec::new(); steps.len()];
+    for (slot, index) in last_use {
+        if !returns.contains(&slot) {
+            dead[index].push(slot);
+        }
+    }
+    dead
 }
 
 struct Lowering {
@@ -98,6 +122,7 @@ pub(super) fn lower(module: &Module, entry: &str, threads: usize, fuse: bool) ->
         specs: lowering.numbering.specs,
         arguments: block.argument_count(),
         constants,
+        dead_after: dead_after(&lowering.steps, &returns),
         steps: lowering.steps,
         returns,
     })
@@ -278,7 +303,7 @@ impl Lowering {
                 step.kernel = cache::kernels(&[signature], 1).map_err(fail)?.pop();
             }
             let values: Values = self.constants.iter().map(|c| c.as_ref().map(Cow::Borrowed)).collect();
-            let tensor = step.run(&values, self.threads).map_err(fail)?;
+            let tensor = step.run(&values, &Workers::new(1).map_err(fail)?, &BufferPool::default()).map_err(fail)?;
             self.set_constant(slot, tensor);
         } else {
             self.steps.push(step);
@@ -312,7 +337,7 @@ impl Lowering {
             OpKind::Conv2d | OpKind::Linear => {
                 let weight = self.slot(head, 1)?;
                 let bias = (head.operand_count() > 2).then(|| self.slot(head, 2)).transpose()?;
-                let (sig, padding, shape) = if kind == OpKind::Conv2d {
+                let (sig, staging, shape) = if kind == OpKind::Conv2d {
                     conv_sig(head, input_spec, &self.numbering.specs[weight], bias.is_some(), stages)?
                 } else {
                     linear_sig(input_spec, &self.numbering.specs[weight], bias.is_some(), stages)?
@@ -323,7 +348,7 @@ impl Lowering {
                     .get(weight)
                     .and_then(Option::as_ref)
                     .and_then(|w| w.as_f32()?.as_slice().map(|w| sig.pack_weights(w)));
-                (Kind::Conv { sig: Box::new(sig), input, weight, packed, bias, padding }, args)
+                (Kind::Conv { sig: Box::new(sig), input, weight, packed, bias, staging }, args)
             }
             k if k.is_unary_elementwise()
                 || matches!(k, OpKind::Add | OpKind::BatchNorm | OpKind::Quantize | OpKind::Dequantize) =>

@@ -2,16 +2,17 @@
 //! conv/linear and element-wise chains, Rust loops for the rest.
 
 use super::{
+    buffers::BufferPool,
     cache::Signature,
     conv::ConvSig,
     fallback::{self, Movement, Pool},
     kernel::{Buf, BufMut, Kernel},
     map::MapSig,
     stages::Stage,
+    workers::Workers,
 };
 use crate::{Tensor, TensorSpec};
-use ndarray::{ArrayD, IxDyn};
-use quant_dialect::{tensor::ElemType, views::PoolAttrs};
+use quant_dialect::views::PoolAttrs;
 use std::{borrow::Cow, sync::Mutex};
 
 /// Values by slot: constants borrowed, computed tensors owned.
@@ -33,35 +34,52 @@ pub(super) enum StageArgs {
     },
 }
 
-/// Zero padding of an NCHW input before a conv kernel.
-pub(super) struct Padding {
+/// The copy of an NCHW input a conv kernel reads instead of the input:
+/// zero padded, or only every `stride`-th row and column (a strided 1×1
+/// conv then runs as an unstrided one over a dense input).
+pub(super) struct Staging {
     hw: [usize; 2],
+    /// Rows and columns of the input copied, and their step.
+    copied: [usize; 2],
+    stride: [usize; 2],
     top: usize,
     left: usize,
-    padded_hw: [usize; 2],
-    /// The padded buffer, kept between runs: a fresh one would cost page
+    staged_hw: [usize; 2],
+    /// The staged buffer, kept between runs: a fresh one would cost page
     /// faults and zeroing on every run, and its border stays zero.
     scratch: Mutex<Vec<f32>>,
 }
 
-impl Padding {
-    pub fn new(hw: [usize; 2], top: usize, left: usize, padded_hw: [usize; 2]) -> Self {
-        Padding { hw, top, left, padded_hw, scratch: Mutex::default() }
+impl Staging {
+    /// `x` padded by `top`/`left` (and the rest of `padded_hw`).
+    pub fn padding(hw: [usize; 2], top: usize, left: usize, padded_hw: [usize; 2]) -> Self {
+        Staging { hw, copied: hw, stride: [1, 1], top, left, staged_hw: padded_hw, scratch: Mutex::default() }
     }
 
-    /// Calls `f` with `x` zero padded; a run that finds the kept buffer in
-    /// use by another pads into a fresh one.
-    fn with_padded<R>(&self, x: &[f32], f: impl FnOnce(&[f32]) -> R) -> R {
-        let ([h, w], [hp, wp]) = (self.hw, self.padded_hw);
-        let len = x.len() / (h * w) * hp * wp;
+    /// Rows and columns `0, stride, 2·stride, …` of `x`, `out_hw` of them.
+    pub fn subsample(hw: [usize; 2], stride: [usize; 2], out_hw: [usize; 2]) -> Self {
+        Staging { hw, copied: out_hw, stride, top: 0, left: 0, staged_hw: out_hw, scratch: Mutex::default() }
+    }
+
+    /// Calls `f` with `x` staged; a run that finds the kept buffer in use by
+    /// another stages into a fresh one.
+    fn with_staged<R>(&self, x: &[f32], f: impl FnOnce(&[f32]) -> R) -> R {
+        let ([h, w], [hs, ws], [rows, cols], [sy, sx]) = (self.hw, self.staged_hw, self.copied, self.stride);
+        let len = x.len() / (h * w) * hs * ws;
         let (mut kept, mut fresh) = (self.scratch.try_lock().ok(), Vec::new());
         let out = kept.as_deref_mut().unwrap_or(&mut fresh);
         if out.len() != len {
             *out = vec![0.0; len];
         }
-        for (plane, padded) in x.chunks(h * w).zip(out.chunks_mut(hp * wp)) {
-            for (y, row) in plane.chunks(w).enumerate() {
-                padded[(y + self.top) * wp + self.left..][..w].copy_from_slice(row);
+        for (plane, staged) in x.chunks(h * w).zip(out.chunks_mut(hs * ws)) {
+            for y in 0..rows {
+                let source = &plane[y * sy * w..][..(cols - 1) * sx + 1];
+                let target = &mut staged[(y + self.top) * ws + self.left..][..cols];
+                if sx == 1 {
+                    target.copy_from_slice(source);
+                } else {
+                    target.iter_mut().zip(source.iter().step_by(sx)).for_each(|(t, &v)| *t = v);
+                }
             }
         }
         f(out)
@@ -76,7 +94,7 @@ pub(super) enum Kind {
         weight: usize,
         packed: Option<Vec<f32>>,
         bias: Option<usize>,
-        padding: Option<Padding>,
+        staging: Option<Staging>,
     },
     Map {
         sig: MapSig,
@@ -190,12 +208,12 @@ impl Step {
     }
 
     /// An output tensor of the result type for a kernel to fill.
-    fn kernel_output(&self, fill: impl FnOnce(BufMut) -> Result<(), String>) -> Result<Tensor, String> {
-        let shape = IxDyn(&self.spec.shape);
-        let mut result = match self.spec.elem {
-            ElemType::F32 => Tensor::F32(ArrayD::zeros(shape)),
-            elem => Tensor::Int { elem, data: ArrayD::zeros(shape) },
-        };
+    fn kernel_output(
+        &self,
+        pool: &BufferPool,
+        fill: impl FnOnce(BufMut) -> Result<(), String>,
+    ) -> Result<Tensor, String> {
+        let mut result = pool.tensor(&self.spec);
         let out = match &mut result {
             Tensor::F32(a) => a.as_slice_mut().map(BufMut::F32),
             Tensor::Int { data, .. } => data.as_slice_mut().map(BufMut::I32),
@@ -204,11 +222,12 @@ impl Step {
         Ok(result)
     }
 
-    /// Computes the step's result from `values`.
-    pub fn run(&self, values: &Values, threads: usize) -> Result<Tensor, String> {
+    /// Computes the step's result from `values`; kernels write into storage
+    /// from `pool`.
+    pub fn run(&self, values: &Values, workers: &Workers, pool: &BufferPool) -> Result<Tensor, String> {
         let f32_input = |slot| value(values, slot)?.as_f32().ok_or_else(|| "input must be f32".to_string());
         let result = match &self.kind {
-            Kind::Conv { sig, input, weight, packed, bias, padding } => {
+            Kind::Conv { sig, input, weight, packed, bias, staging } => {
                 let x = floats(values, *input)?;
                 let weights = match packed {
                     Some(w) => Cow::Borrowed(w.as_slice()),
@@ -220,10 +239,10 @@ impl Step {
                     let mut buffers = vec![Buf::F32(x), Buf::F32(&weights)];
                     buffers.extend(bias.as_deref().map(Buf::F32));
                     buffers.extend(stage_buffers.iter().map(|b| Buf::F32(b)));
-                    self.kernel_output(|out| self.kernel()?.run(out, &buffers, threads))
+                    self.kernel_output(pool, |out| self.kernel()?.run(out, &buffers, workers))
                 };
-                match padding {
-                    Some(p) => p.with_padded(x, run)?,
+                match staging {
+                    Some(s) => s.with_staged(x, run)?,
                     None => run(x)?,
                 }
             }
@@ -231,10 +250,10 @@ impl Step {
                 let mut buffers = vec![buf(values, *input)?];
                 let stage_buffers = self.stage_buffers(&sig.stages, values, <[f32]>::to_vec)?;
                 buffers.extend(stage_buffers.iter().map(|b| Buf::F32(b)));
-                self.kernel_output(|out| self.kernel()?.run(out, &buffers, threads))?
+                self.kernel_output(pool, |out| self.kernel()?.run(out, &buffers, workers))?
             }
             Kind::Pool { input, attrs, pool } => {
-                Tensor::F32(fallback::pool2d(f32_input(*input)?, attrs, *pool, &self.spec.shape, threads)?)
+                Tensor::F32(fallback::pool2d(f32_input(*input)?, attrs, *pool, &self.spec.shape, workers)?)
             }
             Kind::GlobalAvgPool { input } => {
                 Tensor::F32(fallback::global_avg_pool(f32_input(*input)?, &self.spec.shape)?)

@@ -81,9 +81,10 @@ impl Model {
     pub fn from_module(module: &Module, path: &str, entry: &str, how: EngineArgs) -> Result<Self, String> {
         let at = |e: RuntimeError| format!("{path}: {e}");
         let engine = match how.engine {
-            EngineKind::Jit => {
-                Engine::Jit(Executor::compile(module, entry, Options { threads: how.threads(), fuse: !how.no_fusion }).map_err(at)?)
-            }
+            EngineKind::Jit => Engine::Jit(
+                Executor::compile(module, entry, Options { threads: how.threads(), fuse: !how.no_fusion })
+                    .map_err(at)?,
+            ),
             EngineKind::Reference => Engine::Reference(Interpreter::new(module, entry).map_err(at)?),
             EngineKind::Mlir => {
                 let engine = MlirEngine::compile(module, entry).map_err(|e| format!("{path}: {e}"))?;
