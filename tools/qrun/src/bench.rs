@@ -23,7 +23,8 @@ pub struct Args {
     inputs: Vec<PathBuf>,
     #[arg(long = "random", value_name = "SEED", default_value_t = 0, conflicts_with = "inputs")]
     seed: u64,
-    /// A second model (e.g. the unfused graph) measured the same way; prints the speedup.
+    /// A second model (e.g. the unfused graph), timed in turn with the first (one run each per
+    /// iteration); prints the speedup.
     #[arg(long)]
     baseline: Option<String>,
     /// Run the baseline without the JIT's epilogue fusion (every op alone,
@@ -63,58 +64,70 @@ struct Measurement {
     profile: Option<Vec<profile::StepTime>>,
 }
 
-fn measure(
-    path: &str,
-    args: &Args,
+/// A model ready to time, with its inputs.
+struct Loaded {
+    path: String,
+    model: Model,
     how: EngineArgs,
-    inputs: Option<&[Tensor]>,
-    progress: bool,
-) -> Result<Measurement, String> {
+    inputs: Vec<Tensor>,
+    work: f64,
+    compile_ms: f64,
+}
+
+fn load(path: &str, args: &Args, how: EngineArgs, given: Option<&[Tensor]>) -> Result<Loaded, String> {
     let context = quant_dialect::create_context().map_err(|e| e.to_string())?;
     let module = model::parse(&context, path)?;
     let work = flops::count(&module);
     let start = Instant::now();
     let model = Model::from_module(&module, path, &args.entry, how)?;
     let compile_ms = start.elapsed().as_secs_f64() * 1e3;
-    let random;
-    let inputs = match inputs {
-        Some(given) => given,
-        None => {
-            random = inputs::random(model.inputs(), args.seed);
-            &random
+    let inputs = given.map_or_else(|| inputs::random(model.inputs(), args.seed), <[Tensor]>::to_vec);
+    Ok(Loaded { path: path.to_string(), model, how, inputs, work, compile_ms })
+}
+
+/// Times `models` over `--iters` rounds, one run of each per round, so that
+/// a change of machine load hits all of them alike.
+fn time_interleaved(models: &[Loaded], args: &Args, progress: bool) -> Result<Vec<Vec<f64>>, String> {
+    for m in models {
+        for _ in 0..args.warmup {
+            m.model.run(&m.inputs)?;
         }
-    };
-    for _ in 0..args.warmup {
-        model.run(inputs)?;
     }
-    let bar = if progress { ProgressBar::new(args.iters as u64) } else { ProgressBar::hidden() };
+    let rounds = args.iters.max(1);
+    let bar = if progress { ProgressBar::new(rounds as u64) } else { ProgressBar::hidden() };
     bar.set_style(ProgressStyle::with_template("{msg} {bar:30} {pos}/{len}").expect("valid template"));
-    bar.set_message(path.to_string());
-    let mut times = Vec::with_capacity(args.iters);
-    for _ in 0..args.iters.max(1) {
-        let t = Instant::now();
-        model.run(inputs)?;
-        times.push(t.elapsed().as_secs_f64() * 1e3);
+    bar.set_message(models[0].path.clone());
+    let mut times = vec![Vec::with_capacity(rounds); models.len()];
+    for _ in 0..rounds {
+        for (m, times) in models.iter().zip(&mut times) {
+            let t = Instant::now();
+            m.model.run(&m.inputs)?;
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+        }
         bar.inc(1);
     }
     bar.finish_and_clear();
+    Ok(times)
+}
+
+fn summarize(m: &Loaded, mut times: Vec<f64>, args: &Args) -> Result<Measurement, String> {
     times.sort_by(f64::total_cmp);
-    let profile = match (args.profile, model.jit()) {
+    let profile = match (args.profile, m.model.jit()) {
         (false, _) => None,
-        (true, Some(executor)) => Some(profile::measure(executor, inputs, args.iters)?),
+        (true, Some(executor)) => Some(profile::measure(executor, &m.inputs, args.iters)?),
         (true, None) => return Err("--profile needs the jit engine".into()),
     };
     let median_ms = times[times.len() / 2];
     Ok(Measurement {
-        model: path.to_string(),
-        compile_ms,
+        model: m.path.clone(),
+        compile_ms: m.compile_ms,
         median_ms,
         min_ms: times[0],
         max_ms: times[times.len() - 1],
         iters: times.len(),
-        threads: how.threads(),
-        fusion: how.engine == model::EngineKind::Jit && !how.no_fusion,
-        gflops: work / (median_ms * 1e6),
+        threads: m.how.threads(),
+        fusion: m.how.engine == model::EngineKind::Jit && !m.how.no_fusion,
+        gflops: m.work / (median_ms * 1e6),
         profile,
     })
 }
@@ -135,10 +148,16 @@ pub fn main(args: Args) -> Result<Outcome, String> {
         Some(inputs::from_files(&args.inputs, model.inputs())?)
     };
     let progress = !args.json && std::io::stderr().is_terminal();
-    let main = measure(&args.model, &args, args.how, given.as_deref(), progress)?;
     let baseline_how = EngineArgs { no_fusion: args.how.no_fusion || args.baseline_no_fusion, ..args.how };
-    let baseline =
-        args.baseline.as_deref().map(|b| measure(b, &args, baseline_how, given.as_deref(), progress)).transpose()?;
+    let mut models = vec![load(&args.model, &args, args.how, given.as_deref())?];
+    if let Some(path) = &args.baseline {
+        models.push(load(path, &args, baseline_how, given.as_deref())?);
+    }
+    let times = time_interleaved(&models, &args, progress)?;
+    let mut measured =
+        models.iter().zip(times).map(|(m, t)| summarize(m, t, &args)).collect::<Result<Vec<_>, _>>()?.into_iter();
+    let main = measured.next().expect("the model was measured");
+    let baseline = measured.next();
     let speedup = baseline.as_ref().map(|b| b.median_ms / main.median_ms);
     if args.json {
         let report = serde_json::json!({
