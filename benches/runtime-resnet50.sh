@@ -6,8 +6,8 @@
 # count for all. The unfused graph runs with the JIT's epilogue fusion and
 # without any fusion (the like-for-like baseline of ORT_DISABLE_ALL).
 # This machine kind is noisy (other tenants), so the measurements run in
-# ROUNDS, qrun and ORT alternating, each timing its variants in turn; the
-# summary is the median over rounds of each round's median.
+# ROUNDS, qrun and ORT processes alternating; the summary is the median over
+# rounds of each round's median.
 # Also the conv 3x3 64->64 56x56 kernel against the FMA peak (one thread).
 #
 # usage: benches/runtime-resnet50.sh [THREADS] [ITERS] [ROUNDS]   (default: all cores, 20, 5)

@@ -55,6 +55,30 @@ fn unary_activations() {
     }
 }
 
+/// The vectorized e^x behind sigmoid and silu over the whole f32 range:
+/// saturating tails, overflow of e^x, subnormal results, infinities, NaN.
+#[test]
+fn exponential_activations_over_the_f32_range() {
+    let tensor = |values: Vec<f32>| Tensor::F32(ArrayD::from_shape_vec(IxDyn(&[values.len()]), values).unwrap());
+    let finite: Vec<f32> = (0..64)
+        .map(|i| (i as f32 - 32.0) * 3.5)
+        .chain([1e-8, -1e-8, 0.0, 88.5, -88.5, 89.5, -103.5, 110.0, -110.0, 0.3466, -0.3466])
+        .collect();
+    let t = ty(&[finite.len()], "f32");
+    for op in ["sigmoid", "silu"] {
+        check(&single(op, "", &[&t], &t), &[tensor(finite.clone())]);
+    }
+    let special = vec![f32::INFINITY, f32::NEG_INFINITY, f32::NAN, 1.0];
+    let t = ty(&[special.len()], "f32");
+    let context = quant_dialect::create_context().unwrap();
+    let module = quant_dialect::parse_source(&context, &single("sigmoid", "", &[&t], &t), "t.mlir").unwrap();
+    let y = Executor::compile(&module, "main", Options::default()).unwrap().run(&[tensor(special)]).unwrap();
+    let y = y[0].as_f32().unwrap();
+    assert_eq!((y[0], y[1]), (1.0, 0.0));
+    assert!(y[2].is_nan(), "NaN in, NaN out: {y}");
+    assert!((y[3] - 0.731_058_6).abs() < 1e-6, "{y}");
+}
+
 #[test]
 fn add_and_batch_norm() {
     let t = ty(&[2, 3, 33], "f32");

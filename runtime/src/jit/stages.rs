@@ -196,8 +196,42 @@ fn half_x_times_one_plus<'ctx>(ir: &Ir<'ctx>, x: VectorValue<'ctx>, t: VectorVal
     ir.b.build_float_mul(half_x, one_plus, "")
 }
 
+/// e^x on whole vectors (LLVM turns `llvm.exp` of a vector into one libm
+/// call per lane). x = n·ln2 + r with |r| ≤ ln2/2; e^r from Cephes' expf
+/// polynomial (about 1 ulp); 2^n = 2^⌊n/2⌋ · 2^(n−⌊n/2⌋), two normal
+/// powers built from exponent bits, so that the product overflows to +inf
+/// and underflows through the subnormals as e^x does. x is clamped to
+/// [-104, 89] first, beyond which e^x is 0 or +inf in f32; NaN stays NaN.
 fn exp<'ctx>(ir: &Ir<'ctx>, x: VectorValue<'ctx>) -> Res<VectorValue<'ctx>> {
-    Ok(ir.intrinsic("llvm.exp", x.get_type().into(), &[x.into()])?.into_vector_value())
+    let width = x.get_type().get_size();
+    let c = |v: f64| ir.splat_f32(v, width);
+    let x = ir.select_if(FloatPredicate::OLT, x, c(-104.0)?, c(-104.0)?)?;
+    let x = ir.select_if(FloatPredicate::OGT, x, c(89.0)?, c(89.0)?)?;
+    let n = ir.b.build_float_mul(x, c(std::f64::consts::LOG2_E)?, "")?;
+    let n = ir.intrinsic("llvm.roundeven", x.get_type().into(), &[n.into()])?.into_vector_value();
+    // ln2 in two parts: n·LN2_HI is exact, so r keeps its low bits.
+    let r = ir.fma(n, c(-0.693359375)?, x)?;
+    let r = ir.fma(n, c(2.12194440e-4)?, r)?;
+    let coefficients = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1];
+    let mut p = c(coefficients[0])?;
+    for k in &coefficients[1..] {
+        p = ir.fma(p, r, c(*k)?)?;
+    }
+    let p = ir.fma(p, r, c(5.0000001201e-1)?)?;
+    let r2 = ir.b.build_float_mul(r, r, "")?;
+    let y = ir.fma(p, r2, ir.b.build_float_add(r, c(1.0)?, "")?)?;
+    let int_ty = ir.i32.vec_type(width);
+    let types = [int_ty.into(), x.get_type().into()];
+    let n = ir.intrinsic_overloaded("llvm.fptosi.sat", &types, &[n.into()])?.into_vector_value();
+    let int = |v: u64| ir.splat(ir.i32.const_int(v, false).into(), width);
+    let half = ir.b.build_right_shift(n, int(1)?, true, "")?;
+    let mut y = y;
+    for power in [half, ir.b.build_int_sub(n, half, "")?] {
+        let bits = ir.b.build_left_shift(ir.b.build_int_add(power, int(127)?, "")?, int(23)?, "")?;
+        let scale = ir.b.build_bit_cast(bits, x.get_type(), "")?.into_vector_value();
+        y = ir.b.build_float_mul(y, scale, "")?;
+    }
+    Ok(y)
 }
 
 fn tanh<'ctx>(ir: &Ir<'ctx>, x: VectorValue<'ctx>) -> Res<VectorValue<'ctx>> {

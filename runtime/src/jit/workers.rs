@@ -1,29 +1,44 @@
-//! The threads kernels split their work items over, started once per
-//! executor: starting threads per kernel call cost about 0.1 ms each time,
-//! more than a whole element-wise kernel on a 56×56×64 tensor.
+//! The threads kernels split their work items over. Starting threads per
+//! kernel call cost about 0.1 ms each time, more than a whole element-wise
+//! kernel on a 56×56×64 tensor, so workers start once and stay. Executors
+//! with the same thread count share them: idle workers spin for a while
+//! before they sleep, and one executor's spinning workers would slow down
+//! another's.
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, OnceLock},
+};
 
 pub(super) struct Workers {
     /// None: everything runs on the calling thread.
-    pool: Option<ThreadPool>,
+    pool: Option<Arc<ThreadPool>>,
 }
 
 impl Workers {
+    /// The process's workers for `threads` threads.
     pub fn new(threads: usize) -> Result<Self, String> {
         if threads <= 1 {
             return Ok(Workers { pool: None });
+        }
+        static POOLS: OnceLock<Mutex<HashMap<usize, Arc<ThreadPool>>>> = OnceLock::new();
+        let mut pools = POOLS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(pool) = pools.get(&threads) {
+            return Ok(Workers { pool: Some(Arc::clone(pool)) });
         }
         let pool = ThreadPoolBuilder::new()
             .num_threads(threads)
             .thread_name(|i| format!("qjit-worker-{i}"))
             .build()
             .map_err(|e| format!("cannot start {threads} worker threads: {e}"))?;
+        let pool = Arc::new(pool);
+        pools.insert(threads, Arc::clone(&pool));
         Ok(Workers { pool: Some(pool) })
     }
 
     pub fn count(&self) -> usize {
-        self.pool.as_ref().map_or(1, ThreadPool::current_num_threads)
+        self.pool.as_ref().map_or(1, |pool| pool.current_num_threads())
     }
 
     /// Runs `task(i)` for every worker index `i` at once and returns when all
