@@ -4,7 +4,6 @@
 use crate::Tensor;
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn};
 use quant_dialect::views::PoolAttrs;
-use std::sync::Mutex;
 
 use super::workers::Workers;
 
@@ -55,18 +54,11 @@ pub(super) fn pool2d(
         pool,
     };
     let mut out = vec![0.0; n * c * ho * wo];
-    let per_worker = (n * c).div_ceil(workers.count()).max(1);
-    // One disjoint run of output planes per worker, handed out by index.
-    let shares: Vec<Mutex<&mut [f32]>> = out.chunks_mut(per_worker * ho * wo).map(Mutex::new).collect();
-    workers.each(|worker| {
-        let Some(share) = shares.get(worker) else { return };
-        let mut output = share.lock().unwrap_or_else(|e| e.into_inner());
-        let input = &x[worker * per_worker * h * w..];
-        for (plane, out) in input.chunks(h * w).zip(output.chunks_mut(ho * wo)) {
+    workers.split_mut(&mut out, ho * wo, |first, output| {
+        for (plane, out) in x[first * h * w..].chunks(h * w).zip(output.chunks_mut(ho * wo)) {
             windows.pool_plane(plane, out);
         }
     });
-    drop(shares);
     ArrayD::from_shape_vec(IxDyn(out_shape), out).map_err(|e| e.to_string())
 }
 

@@ -63,7 +63,7 @@ impl Staging {
 
     /// Calls `f` with `x` staged; a run that finds the kept buffer in use by
     /// another stages into a fresh one.
-    fn with_staged<R>(&self, x: &[f32], f: impl FnOnce(&[f32]) -> R) -> R {
+    fn with_staged<R>(&self, x: &[f32], workers: &Workers, f: impl FnOnce(&[f32]) -> R) -> R {
         let ([h, w], [hs, ws], [rows, cols], [sy, sx]) = (self.hw, self.staged_hw, self.copied, self.stride);
         let len = x.len() / (h * w) * hs * ws;
         let (mut kept, mut fresh) = (self.scratch.try_lock().ok(), Vec::new());
@@ -71,17 +71,19 @@ impl Staging {
         if out.len() != len {
             *out = vec![0.0; len];
         }
-        for (plane, staged) in x.chunks(h * w).zip(out.chunks_mut(hs * ws)) {
-            for y in 0..rows {
-                let source = &plane[y * sy * w..][..(cols - 1) * sx + 1];
-                let target = &mut staged[(y + self.top) * ws + self.left..][..cols];
-                if sx == 1 {
-                    target.copy_from_slice(source);
-                } else {
-                    target.iter_mut().zip(source.iter().step_by(sx)).for_each(|(t, &v)| *t = v);
+        workers.split_mut(out, hs * ws, |first, planes| {
+            for (plane, staged) in x[first * h * w..].chunks(h * w).zip(planes.chunks_mut(hs * ws)) {
+                for y in 0..rows {
+                    let source = &plane[y * sy * w..][..(cols - 1) * sx + 1];
+                    let target = &mut staged[(y + self.top) * ws + self.left..][..cols];
+                    if sx == 1 {
+                        target.copy_from_slice(source);
+                    } else {
+                        target.iter_mut().zip(source.iter().step_by(sx)).for_each(|(t, &v)| *t = v);
+                    }
                 }
             }
-        }
+        });
         f(out)
     }
 }
@@ -242,7 +244,7 @@ impl Step {
                     self.kernel_output(pool, |out| self.kernel()?.run(out, &buffers, workers))
                 };
                 match staging {
-                    Some(s) => s.with_staged(x, run)?,
+                    Some(s) => s.with_staged(x, workers, run)?,
                     None => run(x)?,
                 }
             }

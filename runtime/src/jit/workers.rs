@@ -51,4 +51,18 @@ impl Workers {
             }
         }
     }
+
+    /// Splits `out` into one run of whole `unit`-long pieces per worker and
+    /// runs `task(index of the run's first piece, run)` on each at once.
+    pub fn split_mut<T: Send>(&self, out: &mut [T], unit: usize, task: impl Fn(usize, &mut [T]) + Sync) {
+        let per_worker = (out.len() / unit.max(1)).div_ceil(self.count()).max(1);
+        // Each worker locks only its own run: the mutex just hands the
+        // mutable slice across the shared closure.
+        let runs: Vec<Mutex<&mut [T]>> = out.chunks_mut(per_worker * unit.max(1)).map(Mutex::new).collect();
+        self.each(|worker| {
+            if let Some(run) = runs.get(worker) {
+                task(worker * per_worker, &mut run.lock().unwrap_or_else(|e| e.into_inner()));
+            }
+        });
+    }
 }
