@@ -100,6 +100,12 @@ fn conv_channel_counts_off_the_vector_width() {
     Conv { n: 2, ..Conv::new(7, 19, 9, 1) }.check();
 }
 
+/// So many input channels that each row runs in chunks of a few pixels.
+#[test]
+fn conv_rows_in_chunks() {
+    Conv { padding: [1; 4], bias: true, ..Conv::new(1100, 4, 12, 3) }.check();
+}
+
 #[test]
 fn conv_stride_and_asymmetric_padding() {
     Conv { strides: [2, 2], padding: [1, 2, 0, 1], ..Conv::new(8, 24, 13, 3) }.check();
@@ -154,6 +160,8 @@ fn conv_1x1_pixel_vector_tiles() {
         // Strided: the kernel runs unstrided on a subsampled copy.
         Conv { strides: [2, 2], bias: true, ..Conv::new(16, 24, 13, 1) },
         Conv { n: 2, groups: 2, strides: [3, 2], ..Conv::new(6, 10, 10, 1) },
+        // Many input channels: the plane runs in several chunks (2 × 98).
+        Conv { bias: true, ..Conv::new(256, 20, 14, 1) },
     ] {
         let source = conv.source("", "");
         assert!(steps_of(&source)[0].1.contains("PixelVectors"), "{:?}", steps_of(&source));

@@ -127,14 +127,27 @@ impl ConvSig {
         input > L2_RESIDENT_FLOATS && weights * ho * self.chunks() <= input * self.blocks()
     }
 
-    /// Output pixels per row chunk: whole tiles whose input (all input
-    /// channels, kernel rows) stays within about 128 KiB, at least one
-    /// tile, at most the row.
+    /// Output pixels per row chunk. As few chunks as keep each one's input
+    /// (all input channels, kernel rows) within about 128 KiB, at least one
+    /// tile wide; then evened out, in whole vectors where the last chunk
+    /// stays nearly full: a ragged last chunk leaves one thread with less
+    /// work (784 pixels as 256+256+256+16 ran 1.5× faster on 2 threads
+    /// instead of 2×).
     fn chunk_pixels(&self) -> usize {
         const INPUT_FLOATS: usize = 32 * 1024;
+        let wo = self.out_hw[1];
         let per_pixel = self.cg * self.kernel[0] * self.stride[1];
         let step = self.tile_pixels();
-        ((INPUT_FLOATS / per_pixel / step).max(1) * step).min(self.out_hw[1])
+        let widest = ((INPUT_FLOATS / per_pixel / step).max(1) * step).min(wo);
+        let chunks = wo.div_ceil(widest);
+        let even = wo.div_ceil(chunks);
+        let whole_vectors = even.next_multiple_of(self.lanes);
+        let last = wo.saturating_sub((chunks - 1) * whole_vectors);
+        if last + self.lanes >= whole_vectors {
+            whole_vectors
+        } else {
+            even
+        }
     }
 
     fn chunks(&self) -> usize {
