@@ -78,6 +78,12 @@ pub(super) fn blocking(
     }
     let mr = og.div_ceil(lanes).clamp(1, 2);
     let nr = ((registers - mr - 3) / mr).clamp(1, wo.max(1));
+    // A short row the tile does not divide (7 pixels: 5 + 2) runs as one
+    // tile of one channel vector instead: a 2-pixel tile waits on FMA
+    // latency (3×3 512→512 at 7×7: 3.2 instead of 3.6 ms).
+    if !wo.is_multiple_of(nr) && wo <= registers - 4 {
+        return (lanes, Tile::ChannelVectors, 1, wo);
+    }
     (lanes, Tile::ChannelVectors, mr, nr)
 }
 
