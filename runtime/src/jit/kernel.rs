@@ -3,6 +3,11 @@
 //! split over the workers.
 
 use super::{ir::Elem, workers::Workers};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Runs of work items per worker and kernel call: enough for the others to
+/// make up for a worker that is held up.
+const RUNS_PER_WORKER: usize = 8;
 
 /// A read-only kernel buffer.
 #[derive(Clone, Copy)]
@@ -63,12 +68,22 @@ impl Kernel {
             }
         }
         let pointers: Vec<usize> = table.iter().map(|t| t.2).collect();
-        let chunk = self.items.div_ceil(workers.count()).max(1);
-        workers.each(|worker| {
-            let begin = worker * chunk;
-            if begin < self.items {
-                self.call(&pointers, begin, (begin + chunk).min(self.items));
+        if workers.count() == 1 {
+            self.call(&pointers, 0, self.items);
+            return Ok(());
+        }
+        // Workers take runs of items as they get to them rather than one
+        // fixed share each: on a shared machine one worker's core is often
+        // taken away for a while, and a fixed share would make every kernel
+        // wait for it.
+        let run = self.items.div_ceil(workers.count() * RUNS_PER_WORKER).max(1);
+        let next = AtomicUsize::new(0);
+        workers.each(|_| loop {
+            let begin = next.fetch_add(run, Ordering::Relaxed);
+            if begin >= self.items {
+                break;
             }
+            self.call(&pointers, begin, (begin + run).min(self.items));
         });
         Ok(())
     }

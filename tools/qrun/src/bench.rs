@@ -90,34 +90,42 @@ fn load(path: &str, args: &Args, how: EngineArgs, given: Option<&[Tensor]>) -> R
     Ok(Loaded { path: path.to_string(), model, how, inputs, work, compile_ms })
 }
 
-/// Times each of `models` over `--iters` runs after `--warmup`, one model
-/// after the other: alternating models run by run would start every run
-/// with caches full of the other model's data (15–20% slower on ResNet-50).
-fn time_each(models: &[Loaded], args: &Args, progress: bool) -> Result<Vec<Vec<f64>>, String> {
+/// Times `m` over `--iters` runs after the warm-up.
+fn time_runs(m: &Loaded, args: &Args, progress: bool) -> Result<Vec<f64>, String> {
+    let start = Instant::now();
+    let mut runs = 0;
+    while runs < args.warmup || (runs > 0 && start.elapsed() < MIN_WARMUP) {
+        m.model.run(&m.inputs)?;
+        runs += 1;
+    }
     let iters = args.iters.max(1);
-    models
-        .iter()
-        .map(|m| {
-            let start = Instant::now();
-            let mut runs = 0;
-            while runs < args.warmup || (runs > 0 && start.elapsed() < MIN_WARMUP) {
-                m.model.run(&m.inputs)?;
-                runs += 1;
-            }
-            let bar = if progress { ProgressBar::new(iters as u64) } else { ProgressBar::hidden() };
-            bar.set_style(ProgressStyle::with_template("{msg} {bar:30} {pos}/{len}").expect("valid template"));
-            bar.set_message(m.path.clone());
-            let mut times = Vec::with_capacity(iters);
-            for _ in 0..iters {
-                let t = Instant::now();
-                m.model.run(&m.inputs)?;
-                times.push(t.elapsed().as_secs_f64() * 1e3);
-                bar.inc(1);
-            }
-            bar.finish_and_clear();
-            Ok(times)
-        })
-        .collect()
+    let bar = if progress { ProgressBar::new(iters as u64) } else { ProgressBar::hidden() };
+    bar.set_style(ProgressStyle::with_template("{msg} {bar:30} {pos}/{len}").expect("valid template"));
+    bar.set_message(m.path.clone());
+    let mut times = Vec::with_capacity(iters);
+    for _ in 0..iters {
+        let t = Instant::now();
+        m.model.run(&m.inputs)?;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(times)
+}
+
+/// Loads, times and summarizes one model. One model at a time: runs right
+/// after another large model was loaded were seen slower here, and runs
+/// alternating between models start with caches full of the other's data.
+fn measure(
+    path: &str,
+    args: &Args,
+    how: EngineArgs,
+    given: Option<&[Tensor]>,
+    progress: bool,
+) -> Result<Measurement, String> {
+    let loaded = load(path, args, how, given)?;
+    let times = time_runs(&loaded, args, progress)?;
+    summarize(&loaded, times, args)
 }
 
 fn summarize(m: &Loaded, mut times: Vec<f64>, args: &Args) -> Result<Measurement, String> {
@@ -159,15 +167,9 @@ pub fn main(args: Args) -> Result<Outcome, String> {
     };
     let progress = !args.json && std::io::stderr().is_terminal();
     let baseline_how = EngineArgs { no_fusion: args.how.no_fusion || args.baseline_no_fusion, ..args.how };
-    let mut models = vec![load(&args.model, &args, args.how, given.as_deref())?];
-    if let Some(path) = &args.baseline {
-        models.push(load(path, &args, baseline_how, given.as_deref())?);
-    }
-    let times = time_each(&models, &args, progress)?;
-    let mut measured =
-        models.iter().zip(times).map(|(m, t)| summarize(m, t, &args)).collect::<Result<Vec<_>, _>>()?.into_iter();
-    let main = measured.next().expect("the model was measured");
-    let baseline = measured.next();
+    let main = measure(&args.model, &args, args.how, given.as_deref(), progress)?;
+    let baseline =
+        args.baseline.as_deref().map(|b| measure(b, &args, baseline_how, given.as_deref(), progress)).transpose()?;
     let speedup = baseline.as_ref().map(|b| b.median_ms / main.median_ms);
     if args.json {
         let report = serde_json::json!({
