@@ -281,6 +281,21 @@ fn linear_fused_with_relu6() {
     assert_eq!(steps_of(&source).len(), 1);
 }
 
+/// Two FLOPs per multiply-add, whatever the kernel's tiling or staging.
+#[test]
+fn step_flops_count_multiply_adds() {
+    for (conv, expected) in [
+        (Conv { padding: [1; 4], ..Conv::new(16, 32, 10, 3) }, 2 * 32 * 10 * 10 * 16 * 9),
+        (Conv { strides: [2, 2], ..Conv::new(16, 24, 13, 1) }, 2 * 24 * 7 * 7 * 16),
+        (Conv { n: 2, groups: 4, ..Conv::new(8, 12, 5, 1) }, 2 * 2 * 12 * 5 * 5 * 2),
+    ] {
+        let context = quant_dialect::create_context().unwrap();
+        let module = quant_dialect::parse_source(&context, &conv.source("", ""), "test.mlir").unwrap();
+        let executor = Executor::compile(&module, "main", Options { threads: 1, ..Options::default() }).unwrap();
+        assert_eq!(executor.step_flops(), vec![expected as f64]);
+    }
+}
+
 fn steps_of(source: &str) -> Vec<(String, String)> {
     let context = quant_dialect::create_context().unwrap();
     let module = quant_dialect::parse_source(&context, source, "test.mlir").unwrap();

@@ -104,6 +104,12 @@ impl ConvSig {
         }
     }
 
+    /// Floating-point operations of one call: 2 per multiply-add.
+    pub fn flops(&self) -> f64 {
+        let outputs = self.batch * self.groups * self.og * self.out_hw[0] * self.out_hw[1];
+        2.0 * outputs as f64 * (self.cg * self.taps()) as f64
+    }
+
     pub fn blocks(&self) -> usize {
         self.og.div_ceil(self.block())
     }

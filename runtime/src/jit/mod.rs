@@ -105,6 +105,13 @@ impl Executor {
         self.plan.steps.iter().map(|s| (s.name.clone(), s.describe())).collect()
     }
 
+    /// The floating-point operations of each step per run, in the order of
+    /// [`Executor::steps`]: 2 per multiply-add of conv2d and linear, 0 for
+    /// other steps.
+    pub fn step_flops(&self) -> Vec<f64> {
+        self.plan.steps.iter().map(step::Step::flops).collect()
+    }
+
     /// The host assembly of the kernel of step `index`, if it has one.
     pub fn assembly(&self, index: usize) -> Result<Option<String>, RuntimeError> {
         let Some(step) = self.plan.steps.get(index) else { return Ok(None) };

@@ -283,6 +283,15 @@ impl Step {
         }
     }
 
+    /// Floating-point operations of one run (conv and linear steps; the
+    /// rest count as 0).
+    pub fn flops(&self) -> f64 {
+        match &self.kind {
+            Kind::Conv { sig, .. } => sig.flops(),
+            _ => 0.0,
+        }
+    }
+
     /// What runs the step, for logs and tests.
     pub fn describe(&self) -> String {
         match &self.kind {

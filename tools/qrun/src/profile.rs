@@ -11,12 +11,14 @@ pub struct StepTime {
     pub runs_as: String,
     pub median_ms: f64,
     pub min_ms: f64,
+    /// GFLOP/s at the median time (conv and linear steps; 0 for others).
+    pub gflops: f64,
 }
 
 /// Runs `executor` `runs` times and returns each step's median time, the
 /// slowest first.
 pub fn measure(executor: &Executor, inputs: &[Tensor], runs: usize) -> Result<Vec<StepTime>, String> {
-    let steps = executor.steps();
+    let (steps, flops) = (executor.steps(), executor.step_flops());
     let mut samples = vec![Vec::with_capacity(runs); steps.len()];
     for _ in 0..runs.max(1) {
         let (_, times) = executor.run_profiled(inputs).map_err(|e| e.to_string())?;
@@ -27,10 +29,12 @@ pub fn measure(executor: &Executor, inputs: &[Tensor], runs: usize) -> Result<Ve
     let mut table: Vec<StepTime> = steps
         .into_iter()
         .zip(samples)
+        .zip(flops)
         .enumerate()
-        .map(|(step, ((op, runs_as), mut times))| {
+        .map(|(step, (((op, runs_as), mut times), flops))| {
             times.sort_by(f64::total_cmp);
-            StepTime { step, op, runs_as, median_ms: times[times.len() / 2], min_ms: times[0] }
+            let median_ms = times[times.len() / 2];
+            StepTime { step, op, runs_as, median_ms, min_ms: times[0], gflops: flops / (median_ms * 1e6) }
         })
         .collect();
     table.sort_by(|a, b| b.median_ms.total_cmp(&a.median_ms));
@@ -42,8 +46,9 @@ pub fn print(table: &[StepTime], top: usize) {
     let total: f64 = table.iter().map(|s| s.median_ms).sum();
     println!("profile: {} steps, {total:.3} ms summed over step medians", table.len());
     for s in table.iter().take(top) {
+        let rate = if s.gflops > 0.0 { format!("{:>6.1} GFLOP/s", s.gflops) } else { " ".repeat(14) };
         println!(
-            "  #{:<4} {:>8.3} ms {:>5.1}%  {} ({})",
+            "  #{:<4} {:>8.3} ms {:>5.1}% {rate}  {} ({})",
             s.step,
             s.median_ms,
             100.0 * s.median_ms / total,

@@ -110,6 +110,7 @@ fn bench_profile_times_every_step() {
     assert_eq!(profile.len(), 1, "one step: {report}");
     assert_eq!(profile[0]["op"], "quant.relu");
     assert!(profile[0]["min_ms"].as_f64() <= profile[0]["median_ms"].as_f64());
+    assert_eq!(profile[0]["gflops"], 0.0, "a relu does no multiply-adds");
     let text = qrun(&args);
     assert!(String::from_utf8_lossy(&text.stdout).contains("quant.relu (jit map"), "{text:?}");
     let reference = qrun(&[&args[..], &["--engine", "reference"]].concat());
