@@ -337,17 +337,22 @@ impl ConvSig {
             Tile::PixelVectors => (1, self.lanes, pixels.div_ceil(self.lanes)),
         };
         let lanes_of_p = |p: usize| (pixels - p * pixels_per_p).min(self.lanes) as u32;
+        // The per-channel parameters (bias, epilogue) of accumulator row m:
+        // a vector of channels, or one channel broadcast.
+        let channel_stride = match self.tile {
+            Tile::ChannelVectors => 1,
+            Tile::PixelVectors => 0,
+        };
+        let channels_of = |m: usize| -> Res<Lanes<'ctx>> {
+            let base = ir.add(row.params, ir.int((m * channels_per_m) as u64))?;
+            Ok(Lanes { base, stride: channel_stride, valid: lanes })
+        };
         let places = (0..self.mr)
             .flat_map(|m| (0..p_count).map(move |p| (m, p)))
             .filter(|&(m, _)| m * channels_per_m < valid)
             .map(|(m, p)| {
                 let channel = (m * channels_per_m) as u64;
-                let channels = match self.tile {
-                    Tile::ChannelVectors => {
-                        Lanes { base: ir.add(row.params, ir.int(channel))?, stride: 1, valid: lanes }
-                    }
-                    Tile::PixelVectors => Lanes { base: ir.add(row.params, ir.int(channel))?, stride: 0, valid: lanes },
-                };
+                let channels = channels_of(m)?;
                 let base = ir.add(output, ir.int(channel * osc + (p * pixels_per_p) as u64 * osp))?;
                 let elements = match self.tile {
                     Tile::ChannelVectors => {
@@ -361,16 +366,10 @@ impl ConvSig {
             .collect::<Res<Vec<_>>>()?;
         let init = (0..self.mr)
             .map(|m| {
-                let start: BasicValueEnum = match (self.bias, self.tile) {
-                    (false, _) => vec_ty.const_zero().into(),
-                    (true, Tile::ChannelVectors) => {
-                        let at = ir.add(row.params, ir.int((m * self.lanes) as u64))?;
-                        ir.load(vec_ty.into(), Elem::F32, row.buffers[3], at)?
-                    }
-                    (true, Tile::PixelVectors) => {
-                        let at = ir.add(row.params, ir.int(m as u64))?;
-                        ir.splat(ir.load(ir.f32.into(), Elem::F32, row.buffers[3], at)?, lanes)?.into()
-                    }
+                let start: BasicValueEnum = if self.bias {
+                    ir.load_lanes(Elem::F32, row.buffers[3], &channels_of(m)?, lanes)?.into()
+                } else {
+                    vec_ty.const_zero().into()
                 };
                 Ok(std::iter::repeat_n(start, p_count))
             })
