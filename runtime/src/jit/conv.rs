@@ -38,6 +38,12 @@ pub(super) struct ConvSig {
     /// Element strides of the input (padding already applied) and of the
     /// output: batch, channel, row, column.
     pub input_strides: [usize; 4],
+    /// The input is packed in panels of one full tile's pixels (see
+    /// `staging`): pixel `x` of channel `c` at `x / w · (C·w) + c·w + x % w`
+    /// for `w` pixels per tile and `C` channels. `input_strides` then hold
+    /// (image, `w`, 0, `C`): a tile starting at a multiple of `w` finds its
+    /// panel at column · `C`, and its own pixels one apart.
+    pub input_panels: bool,
     pub output_strides: [usize; 4],
     pub bias: bool,
     pub stages: Vec<Stage>,
@@ -97,7 +103,7 @@ impl ConvSig {
     }
 
     /// Output pixels per full tile.
-    fn tile_pixels(&self) -> usize {
+    pub fn tile_pixels(&self) -> usize {
         match self.tile {
             Tile::ChannelVectors => self.nr,
             Tile::PixelVectors => self.nr * self.lanes,
@@ -153,10 +159,12 @@ impl ConvSig {
         let widest = ((INPUT_FLOATS / per_pixel / step).max(1) * step).min(wo);
         let chunks = wo.div_ceil(widest);
         let even = wo.div_ceil(chunks);
-        let whole_vectors = even.next_multiple_of(self.lanes);
-        let last = wo.saturating_sub((chunks - 1) * whole_vectors);
-        if last + self.lanes >= whole_vectors {
-            whole_vectors
+        // Panels are whole tiles: a chunk must start on one.
+        let granule = if self.input_panels { step } else { self.lanes };
+        let whole = even.next_multiple_of(granule);
+        let last = wo.saturating_sub((chunks - 1) * whole);
+        if self.input_panels || last + self.lanes >= whole {
+            whole
         } else {
             even
         }
@@ -173,6 +181,9 @@ impl ConvSig {
     /// One past the largest input index the kernel reads.
     pub fn input_len(&self) -> usize {
         let [sb, sc, sr, sp] = self.input_strides;
+        if self.input_panels {
+            return self.batch * sb;
+        }
         let last_row = (self.out_hw[0] - 1) * self.stride[0] + (self.kernel[0] - 1) * self.dilation[0];
         let last_col = (self.out_hw[1] - 1) * self.stride[1] + (self.kernel[1] - 1) * self.dilation[1];
         (self.batch - 1) * sb + (self.groups * self.cg - 1) * sc + last_row * sr + last_col * sp + 1
@@ -327,6 +338,7 @@ impl ConvSig {
         let [_, osc, _, osp] = self.output_strides.map(|s| s as u64);
         let (input_buf, weight_buf) = (row.buffers[1], row.buffers[2]);
         let input = ir.add_mul(row.input, ox, self.stride[1] as u64 * isp)?;
+        let pixel_step = if self.input_panels { 1 } else { self.stride[1] as u64 * isp };
         let output = ir.add_mul(row.output, ox, osp)?;
         let (taps, block) = (self.taps() as u64, self.block() as u64);
         // Where accumulator (m, p) sits: its channels' parameters and its
@@ -390,7 +402,7 @@ impl ConvSig {
                         ir.load(ty, Elem::F32, weight_buf, at)
                     };
                     let pixel = |p: usize| {
-                        let at = ir.add(input, ir.int(offset + (p * pixels_per_p * self.stride[1]) as u64 * isp))?;
+                        let at = ir.add(input, ir.int(offset + (p * pixels_per_p) as u64 * pixel_step))?;
                         Ok::<_, BuilderError>(at)
                     };
                     match self.tile {

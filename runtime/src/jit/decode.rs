@@ -6,7 +6,8 @@ use super::{
     host::Host,
     ir::Elem,
     stages::{Stage, Unary},
-    step::{StageArgs, Staging},
+    staging::Staging,
+    step::StageArgs,
 };
 use crate::{RuntimeError, Site, TensorSpec};
 use melior::ir::{operation::OperationLike, OperationRef, Value, ValueLike};
@@ -129,25 +130,15 @@ pub(super) fn conv_sig(
         return Err(format!("weight tensor<{w}> does not fit {c} input channels in {g} groups"));
     }
     let [ho, wo] = a.output_hw(h, wd, kh, kw).ok_or("the (dilated) kernel does not fit the padded input")?;
-    let [top, left, bottom, right] = a.padding;
     let pointwise = [kh, kw] == [1, 1] && a.padding == [0; 4];
-    // A strided 1×1 conv reads every stride-th pixel: it runs unstrided on
-    // a copy of just those pixels (a small copy next to the conv's work).
-    let (staging, stride, [hs, ws]) = if a.padding != [0; 4] {
-        let padded = [h + top + bottom, wd + left + right];
-        (Some(Staging::padding([h, wd], top, left, padded)), a.strides, padded)
-    } else if pointwise && a.strides != [1, 1] {
-        (Some(Staging::subsample([h, wd], a.strides, [ho, wo])), [1, 1], [ho, wo])
-    } else {
-        (None, a.strides, [h, wd])
-    };
-    // A 1×1 conv with stride 1 over an unpadded input reads and writes whole
-    // planes in order: one long row of ho·wo pixels tiles better than short
-    // rows with ragged ends (7×7 planes: 49 pixels, not 7 rows of 7).
-    let flat = pointwise && stride == [1, 1];
-    let out_hw = if flat { [1, ho * wo] } else { [ho, wo] };
+    // A 1×1 conv runs over one long row of all ho·wo output pixels (7×7
+    // planes: 49 pixels, not 7 rows of 7 with ragged ends), read from a
+    // copy of its input packed in panels of one tile's pixels, which also
+    // takes just every stride-th pixel of a strided one.
+    let out_hw = if pointwise { [1, ho * wo] } else { [ho, wo] };
+    let stride = if pointwise { [1, 1] } else { a.strides };
     let (lanes, tile, mr, nr) = conv::blocking(Host::detect(), o / g, out_hw[1], kh * kw, stride[1] == 1);
-    let sig = ConvSig {
+    let mut sig = ConvSig {
         batch: n,
         groups: g,
         cg,
@@ -156,7 +147,8 @@ pub(super) fn conv_sig(
         stride,
         dilation: a.dilations,
         out_hw,
-        input_strides: [c * hs * ws, hs * ws, if flat { hs * ws } else { ws }, 1],
+        input_strides: [c * h * wd, h * wd, wd, 1],
+        input_panels: pointwise,
         output_strides: [o * ho * wo, ho * wo, out_hw[1], 1],
         bias,
         stages,
@@ -164,6 +156,18 @@ pub(super) fn conv_sig(
         tile,
         mr,
         nr,
+    };
+    let staging = if pointwise {
+        let width = sig.tile_pixels();
+        sig.input_strides = [(ho * wo).next_multiple_of(width) * c, width, 0, c];
+        Some(Staging::panels(c, [h, wd], a.strides, [ho, wo], width))
+    } else if a.padding != [0; 4] {
+        let [top, left, bottom, right] = a.padding;
+        let padded = [h + top + bottom, wd + left + right];
+        sig.input_strides = [c * padded[0] * padded[1], padded[0] * padded[1], padded[1], 1];
+        Some(Staging::padding([h, wd], top, left, padded))
+    } else {
+        None
     };
     Ok((sig, staging, vec![n, o, ho, wo]))
 }
@@ -194,6 +198,7 @@ pub(super) fn linear_sig(x: &TensorSpec, w: &TensorSpec, bias: bool, stages: Vec
         dilation: [1, 1],
         out_hw: [1, n],
         input_strides: [0, 1, 0, k],
+        input_panels: false,
         output_strides: [0, 1, 0, m],
         bias,
         stages,

@@ -36,6 +36,7 @@ mod map;
 mod peak;
 mod plan;
 mod stages;
+mod staging;
 mod step;
 mod workers;
 

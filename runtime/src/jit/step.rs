@@ -9,11 +9,12 @@ use super::{
     kernel::{Buf, BufMut, Kernel},
     map::MapSig,
     stages::Stage,
+    staging::Staging,
     workers::Workers,
 };
 use crate::{Tensor, TensorSpec};
 use quant_dialect::views::PoolAttrs;
-use std::{borrow::Cow, sync::Mutex};
+use std::borrow::Cow;
 
 /// Values by slot: constants borrowed, computed tensors owned.
 pub(super) type Values<'a> = Vec<Option<Cow<'a, Tensor>>>;
@@ -32,60 +33,6 @@ pub(super) enum StageArgs {
         scale: Vec<f32>,
         zero: Vec<f32>,
     },
-}
-
-/// The copy of an NCHW input a conv kernel reads instead of the input:
-/// zero padded, or only every `stride`-th row and column (a strided 1×1
-/// conv then runs as an unstrided one over a dense input).
-pub(super) struct Staging {
-    hw: [usize; 2],
-    /// Rows and columns of the input copied, and their step.
-    copied: [usize; 2],
-    stride: [usize; 2],
-    top: usize,
-    left: usize,
-    staged_hw: [usize; 2],
-    /// The staged buffer, kept between runs: a fresh one would cost page
-    /// faults and zeroing on every run, and its border stays zero.
-    scratch: Mutex<Vec<f32>>,
-}
-
-impl Staging {
-    /// `x` padded by `top`/`left` (and the rest of `padded_hw`).
-    pub fn padding(hw: [usize; 2], top: usize, left: usize, padded_hw: [usize; 2]) -> Self {
-        Staging { hw, copied: hw, stride: [1, 1], top, left, staged_hw: padded_hw, scratch: Mutex::default() }
-    }
-
-    /// Rows and columns `0, stride, 2·stride, …` of `x`, `out_hw` of them.
-    pub fn subsample(hw: [usize; 2], stride: [usize; 2], out_hw: [usize; 2]) -> Self {
-        Staging { hw, copied: out_hw, stride, top: 0, left: 0, staged_hw: out_hw, scratch: Mutex::default() }
-    }
-
-    /// Calls `f` with `x` staged; a run that finds the kept buffer in use by
-    /// another stages into a fresh one.
-    fn with_staged<R>(&self, x: &[f32], workers: &Workers, f: impl FnOnce(&[f32]) -> R) -> R {
-        let ([h, w], [hs, ws], [rows, cols], [sy, sx]) = (self.hw, self.staged_hw, self.copied, self.stride);
-        let len = x.len() / (h * w) * hs * ws;
-        let (mut kept, mut fresh) = (self.scratch.try_lock().ok(), Vec::new());
-        let out = kept.as_deref_mut().unwrap_or(&mut fresh);
-        if out.len() != len {
-            *out = vec![0.0; len];
-        }
-        workers.split_mut(out, hs * ws, |first, planes| {
-            for (plane, staged) in x[first * h * w..].chunks(h * w).zip(planes.chunks_mut(hs * ws)) {
-                for y in 0..rows {
-                    let source = &plane[y * sy * w..][..(cols - 1) * sx + 1];
-                    let target = &mut staged[(y + self.top) * ws + self.left..][..cols];
-                    if sx == 1 {
-                        target.copy_from_slice(source);
-                    } else {
-                        target.iter_mut().zip(source.iter().step_by(sx)).for_each(|(t, &v)| *t = v);
-                    }
-                }
-            }
-        });
-        f(out)
-    }
 }
 
 pub(super) enum Kind {
