@@ -421,7 +421,9 @@ impl ConvSig {
                         Tile::PixelVectors => {
                             let x = (0..p_count)
                                 .map(|p| {
-                                    let at = Lanes { base: pixel(p)?, stride: 1, valid: lanes_of_p(p) };
+                                    // Panels are zero past the last pixel: no mask needed.
+                                    let valid = if self.input_panels { lanes } else { lanes_of_p(p) };
+                                    let at = Lanes { base: pixel(p)?, stride: 1, valid };
                                     ir.load_lanes(Elem::F32, input_buf, &at, lanes)
                                 })
                                 .collect::<Res<Vec<_>>>()?;

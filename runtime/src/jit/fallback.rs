@@ -30,15 +30,16 @@ fn window(
     (lo, hi.max(lo), padded)
 }
 
-/// max_pool2d / avg_pool2d over an NCHW input into `out` (NCHW, shaped),
-/// planes split over the workers.
+/// max_pool2d / avg_pool2d over an NCHW input into `out` (NCHW of
+/// `out_shape`), planes split over the workers.
 pub(super) fn pool2d(
     x: &ArrayD<f32>,
     a: &PoolAttrs,
     pool: Pool,
     out_shape: &[usize],
+    out: &mut [f32],
     workers: &Workers,
-) -> Result<ArrayD<f32>, String> {
+) -> Result<(), String> {
     let [n, c, h, w] =
         <[usize; 4]>::try_from(x.shape()).map_err(|_| format!("input must have rank 4, got {:?}", x.shape()))?;
     let [ho, wo] = a.output_hw(h, w).ok_or("the window does not fit the padded input")?;
@@ -53,13 +54,12 @@ pub(super) fn pool2d(
         width: w,
         pool,
     };
-    let mut out = vec![0.0; n * c * ho * wo];
-    workers.split_mut(&mut out, ho * wo, |first, output| {
+    workers.split_mut(out, ho * wo, |first, output| {
         for (plane, out) in x[first * h * w..].chunks(h * w).zip(output.chunks_mut(ho * wo)) {
             windows.pool_plane(plane, out);
         }
     });
-    ArrayD::from_shape_vec(IxDyn(out_shape), out).map_err(|e| e.to_string())
+    Ok(())
 }
 
 /// The windows of one pooling op over an input plane of `width` columns.
@@ -106,25 +106,31 @@ impl Windows {
     }
 }
 
-/// The larger of two values; NaN wins, as in PyTorch.
+/// The larger of two values; NaN wins, as in PyTorch. Both tests always
+/// run (`|`, not `||`): a select without branches, which vectorizes.
 fn max_nan(m: f32, v: f32) -> f32 {
-    if v > m || v.is_nan() {
+    if (v > m) | v.is_nan() {
         v
     } else {
         m
     }
 }
 
-/// Mean over H and W of an NCHW input.
-pub(super) fn global_avg_pool(x: &ArrayD<f32>, out_shape: &[usize]) -> Result<ArrayD<f32>, String> {
+/// Mean over H and W of an NCHW input, one per plane into `out`.
+pub(super) fn global_avg_pool(x: &ArrayD<f32>, out: &mut [f32]) -> Result<(), String> {
     if x.ndim() != 4 {
         return Err(format!("input must have rank 4, got {:?}", x.shape()));
     }
     let plane = x.shape()[2] * x.shape()[3];
     let x = x.as_standard_layout();
     let x = x.as_slice().ok_or("input is not contiguous")?;
-    let means = x.chunks(plane.max(1)).map(|p| (p.iter().map(|&v| f64::from(v)).sum::<f64>() / plane as f64) as f32);
-    ArrayD::from_shape_vec(IxDyn(out_shape), means.collect()).map_err(|e| e.to_string())
+    if out.len() * plane != x.len() {
+        return Err(format!("{} planes do not fit {} results", x.len() / plane.max(1), out.len()));
+    }
+    for (mean, p) in out.iter_mut().zip(x.chunks(plane.max(1))) {
+        *mean = (p.iter().map(|&v| f64::from(v)).sum::<f64>() / plane as f64) as f32;
+    }
+    Ok(())
 }
 
 /// exp(x − max) / Σ exp(x − max) along `axis`, summed in f64.

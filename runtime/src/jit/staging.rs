@@ -113,7 +113,9 @@ impl Staging {
                         let (target, past_end) = panel[c * width..][..width].split_at_mut(pixels.len());
                         past_end.fill(0.0);
                         if dense {
-                            target.copy_from_slice(&plane[pixels]);
+                            // Element by element: a memcpy call per panel
+                            // row cost more than its 64 bytes.
+                            target.iter_mut().zip(&plane[pixels]).for_each(|(t, &v)| *t = v);
                         } else {
                             for (t, p) in target.iter_mut().zip(pixels) {
                                 *t = plane[p / wo * sy * w + p % wo * sx];

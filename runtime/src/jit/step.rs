@@ -171,6 +171,18 @@ impl Step {
         Ok(result)
     }
 
+    /// An f32 output tensor of the result type for a Rust loop to fill.
+    fn f32_output(
+        &self,
+        pool: &BufferPool,
+        fill: impl FnOnce(&mut [f32]) -> Result<(), String>,
+    ) -> Result<Tensor, String> {
+        self.kernel_output(pool, |out| match out {
+            BufMut::F32(out) => fill(out),
+            BufMut::I32(_) => Err("the result must be f32".into()),
+        })
+    }
+
     /// Computes the step's result from `values`; kernels write into storage
     /// from `pool`.
     pub fn run(&self, values: &Values, workers: &Workers, pool: &BufferPool) -> Result<Tensor, String> {
@@ -201,11 +213,13 @@ impl Step {
                 buffers.extend(stage_buffers.iter().map(|b| Buf::F32(b)));
                 self.kernel_output(pool, |out| self.kernel()?.run(out, &buffers, workers))?
             }
-            Kind::Pool { input, attrs, pool } => {
-                Tensor::F32(fallback::pool2d(f32_input(*input)?, attrs, *pool, &self.spec.shape, workers)?)
+            Kind::Pool { input, attrs, pool: kind } => {
+                let x = f32_input(*input)?;
+                self.f32_output(pool, |out| fallback::pool2d(x, attrs, *kind, &self.spec.shape, out, workers))?
             }
             Kind::GlobalAvgPool { input } => {
-                Tensor::F32(fallback::global_avg_pool(f32_input(*input)?, &self.spec.shape)?)
+                let x = f32_input(*input)?;
+                self.f32_output(pool, |out| fallback::global_avg_pool(x, out))?
             }
             Kind::Softmax { input, axis } => Tensor::F32(fallback::softmax(f32_input(*input)?, *axis)),
             Kind::Movement { inputs, movement } => {
