@@ -148,9 +148,9 @@ fn conv_fused_with_bias_and_activations() {
     }
 }
 
-/// 1×1 unpadded convs run on pixel-vector tiles over whole planes, from a
-/// copy packed in panels: planes shorter than a vector, ragged ends,
-/// channel counts off the tile, strides, panels packed across images.
+/// 1×1 unpadded convs run on pixel-vector tiles over whole planes, each
+/// tile's input packed into a panel first: planes shorter than a vector,
+/// ragged ends, channel counts off the tile, groups, batches, strides.
 #[test]
 fn conv_1x1_pixel_vector_tiles() {
     for conv in [
@@ -158,18 +158,26 @@ fn conv_1x1_pixel_vector_tiles() {
         Conv { n: 2, ..Conv::new(5, 3, 2, 1) },
         Conv { groups: 2, bias: true, ..Conv::new(8, 14, 5, 1) },
         Conv::new(3, 70, 4, 1),
-        // Strided: the panels hold every stride-th pixel.
+        // Strided: the kernel runs unstrided on a subsampled copy.
         Conv { strides: [2, 2], bias: true, ..Conv::new(16, 24, 13, 1) },
         Conv { n: 2, groups: 2, strides: [3, 2], ..Conv::new(6, 10, 10, 1) },
         // Many input channels: the plane runs in several chunks (2 × 98).
         Conv { bias: true, ..Conv::new(256, 20, 14, 1) },
-        // 11 panels per image, packed 8 at a time: one group spans both images.
-        Conv { n: 2, bias: true, ..Conv::new(9, 12, 13, 1) },
+        // Weights beyond one L2-sized group of channel blocks: each tile
+        // runs in two work items, the second ending with a partial block.
+        Conv { bias: true, ..Conv::new(1024, 70, 3, 1) },
     ] {
         let source = conv.source("", "");
-        assert!(steps_of(&source)[0].1.contains("PixelVectors"), "{:?}", steps_of(&source));
+        let steps = steps_of(&source);
+        assert!(steps[0].1.contains("PixelVectors") && steps[0].1.contains("packed"), "{steps:?}");
         check(&source, &conv.inputs());
     }
+    // A panel of this many channels would not fit a stack frame: the
+    // tiles read the planes in place.
+    let conv = Conv { bias: true, ..Conv::new(8200, 3, 2, 1) };
+    let source = conv.source("", "");
+    assert!(!steps_of(&source)[0].1.contains("packed"), "{:?}", steps_of(&source));
+    check(&source, &conv.inputs());
 }
 
 /// The convs the fused-epilogue tests run: channel-vector and pixel-vector tiles.

@@ -38,12 +38,10 @@ pub(super) struct ConvSig {
     /// Element strides of the input (padding already applied) and of the
     /// output: batch, channel, row, column.
     pub input_strides: [usize; 4],
-    /// The input is packed in panels of one full tile's pixels (see
-    /// `staging`): pixel `x` of channel `c` at `x / w · (C·w) + c·w + x % w`
-    /// for `w` pixels per tile and `C` channels. `input_strides` then hold
-    /// (image, `w`, 0, `C`): a tile starting at a multiple of `w` finds its
-    /// panel at column · `C`, and its own pixels one apart.
-    pub input_panels: bool,
+    /// 1×1 convs over one flat row: each work item first copies its tile's
+    /// pixels of every input channel into a panel on the stack, then runs a
+    /// group of channel blocks from there (see [`ConvSig::generate_packed`]).
+    pub pack_input: bool,
     pub output_strides: [usize; 4],
     pub bias: bool,
     pub stages: Vec<Stage>,
@@ -127,9 +125,32 @@ impl ConvSig {
 
     /// Work items: per image and group, (output row, row chunk) × channel
     /// block. Consecutive items (one thread's share) share what their order
-    /// keeps innermost: see [`ConvSig::blocks_inner`].
+    /// keeps innermost: see [`ConvSig::blocks_inner`]. With a packed input:
+    /// group of channel blocks × tile.
     pub fn items(&self) -> usize {
-        self.batch * self.groups * self.out_hw[0] * self.chunks() * self.blocks()
+        let per_image = if self.pack_input {
+            self.block_groups().1 * self.out_hw[1].div_ceil(self.tile_pixels())
+        } else {
+            self.out_hw[0] * self.chunks() * self.blocks()
+        };
+        self.batch * self.groups * per_image
+    }
+
+    /// With a packed input: channel blocks per work item and groups of them.
+    /// A group's weights stay within about 256 KiB (L2), so consecutive
+    /// items, one tile each, find them there.
+    fn block_groups(&self) -> (usize, usize) {
+        const L2_WEIGHT_FLOATS: usize = 64 * 1024;
+        let blocks = self.blocks();
+        let fitting = (L2_WEIGHT_FLOATS / (self.block() * self.cg)).clamp(1, blocks);
+        let groups = blocks.div_ceil(fitting);
+        (blocks.div_ceil(groups), groups)
+    }
+
+    /// Whether a 1×1 conv's tile panel (every input channel's pixels of one
+    /// tile) fits in a stack frame of at most 256 KiB.
+    pub fn panel_fits(cg: usize, tile_pixels: usize) -> bool {
+        cg * tile_pixels <= 64 * 1024
     }
 
     /// Whether channel blocks vary fastest across work items (consecutive
@@ -159,12 +180,10 @@ impl ConvSig {
         let widest = ((INPUT_FLOATS / per_pixel / step).max(1) * step).min(wo);
         let chunks = wo.div_ceil(widest);
         let even = wo.div_ceil(chunks);
-        // Panels are whole tiles: a chunk must start on one.
-        let granule = if self.input_panels { step } else { self.lanes };
-        let whole = even.next_multiple_of(granule);
-        let last = wo.saturating_sub((chunks - 1) * whole);
-        if self.input_panels || last + self.lanes >= whole {
-            whole
+        let whole_vectors = even.next_multiple_of(self.lanes);
+        let last = wo.saturating_sub((chunks - 1) * whole_vectors);
+        if last + self.lanes >= whole_vectors {
+            whole_vectors
         } else {
             even
         }
@@ -181,9 +200,6 @@ impl ConvSig {
     /// One past the largest input index the kernel reads.
     pub fn input_len(&self) -> usize {
         let [sb, sc, sr, sp] = self.input_strides;
-        if self.input_panels {
-            return self.batch * sb;
-        }
         let last_row = (self.out_hw[0] - 1) * self.stride[0] + (self.kernel[0] - 1) * self.dilation[0];
         let last_col = (self.out_hw[1] - 1) * self.stride[1] + (self.kernel[1] - 1) * self.dilation[1];
         (self.batch - 1) * sb + (self.groups * self.cg - 1) * sc + last_row * sr + last_col * sp + 1
@@ -253,11 +269,14 @@ impl ConvSig {
     }
 
     /// Generates the kernel: one work item is one row chunk of one
-    /// channel block.
+    /// channel block, or with a packed input one tile of a group of blocks.
     pub fn generate<'ctx>(&self, ir: &Ir<'ctx>, function: FunctionValue<'ctx>) -> Res<()> {
         let (table, _, _) = Ir::kernel_params(function);
         let count = self.buffers().len() as u64;
         let buffers = (0..count).map(|i| ir.buffer(table, i)).collect::<Res<Vec<_>>>()?;
+        if self.pack_input {
+            return self.generate_packed(ir, function, &buffers);
+        }
         let (wo, chunk, chunks, blocks) = (self.out_hw[1], self.chunk_pixels(), self.chunks(), self.blocks());
         ir.for_each_item(function, |item| {
             let ho = self.out_hw[0] as u64;
@@ -274,71 +293,183 @@ impl ConvSig {
             };
             let (n, g) = ir.div_rem(rest, self.groups as u64)?;
             let [isb, isc, isr, _] = self.input_strides.map(|s| s as u64);
-            let [osb, osc, osr, _] = self.output_strides.map(|s| s as u64);
             let input = ir.add_mul(ir.mul(n, isb)?, g, self.cg as u64 * isc)?;
             let input = ir.add_mul(input, oy, self.stride[0] as u64 * isr)?;
-            let weights = ir.mul(ir.add_mul(ob, g, blocks as u64)?, (self.cg * self.taps() * self.block()) as u64)?;
-            let params = ir.add_mul(ir.mul(ob, self.block() as u64)?, g, self.padded_og() as u64)?;
-            let channel = ir.add_mul(ir.mul(ob, self.block() as u64)?, g, self.og as u64)?;
-            let output = ir.add_mul(ir.add_mul(ir.mul(n, osb)?, oy, osr)?, channel, osc)?;
-            let row = Row { buffers: &buffers, input, weights, params, output };
+            let row = self.block_row(ir, &buffers, n, g, ob, oy)?;
             let first = ir.mul(k, chunk as u64)?;
             // The last channel block stores only its real channels, the
             // last chunk covers only the rest of the row: each gets its own
             // code, so that every loop keeps constant bounds.
-            let channel_tail = self.og % self.block();
             let pixel_tail = wo - (chunks - 1) * chunk;
-            let last_block = (channel_tail != 0).then_some((ob, blocks));
             let last_chunk = (pixel_tail != chunk).then_some((k, chunks));
-            specialize(ir, function, last_block, |partial_block| {
+            self.specialize_block(ir, function, ob, |valid| {
                 specialize(ir, function, last_chunk, |partial_chunk| {
-                    let valid = if partial_block { channel_tail } else { self.block() };
                     let pixels = if partial_chunk { pixel_tail } else { chunk };
-                    self.row(ir, function, &row, first, pixels, valid)
+                    self.row(ir, function, &row, input, first, pixels, valid)
                 })
             })
         })
     }
 
-    /// The tiles of `pixels` output pixels of a row from column `first`;
-    /// `valid` channels of the block are real.
+    /// The kernel of a 1×1 conv over a packed input. A tile's input is one
+    /// pixel vector per channel from planes often a multiple of 4 KiB apart,
+    /// which share a few L1 sets and evict each other; so each work item
+    /// copies them once into a contiguous panel (a copy staged in memory
+    /// beforehand cost more than it saved: its writes doubled the traffic),
+    /// and all channel blocks of its group read that.
+    fn generate_packed<'ctx>(
+        &self,
+        ir: &Ir<'ctx>,
+        function: FunctionValue<'ctx>,
+        buffers: &[PointerValue<'ctx>],
+    ) -> Res<()> {
+        let (w, pixels) = (self.tile_pixels(), self.out_hw[1]);
+        let tiles = pixels.div_ceil(w);
+        let (per_group, groups) = self.block_groups();
+        let panel = ir.b.build_array_alloca(ir.f32, ir.int((self.cg * w) as u64), "panel")?;
+        panel.as_instruction().map(|i| i.set_alignment(64)).transpose().map_err(|_| BuilderError::UnsetPosition)?;
+        let source = Source { buffer: panel, base: ir.int(0), channel: w as u64, pixel: 1, whole_vectors: true };
+        ir.for_each_item(function, |item| {
+            let (rest, t) = ir.div_rem(item, tiles as u64)?;
+            let (rest, bg) = ir.div_rem(rest, groups as u64)?;
+            let (n, g) = ir.div_rem(rest, self.groups as u64)?;
+            let [isb, isc, _, _] = self.input_strides.map(|s| s as u64);
+            let ox = ir.mul(t, w as u64)?;
+            let input = ir.add(ir.add_mul(ir.mul(n, isb)?, g, self.cg as u64 * isc)?, ox)?;
+            let tail = pixels - (tiles - 1) * w;
+            specialize(ir, function, (tail != w).then_some((t, tiles)), |partial| {
+                let pixels = if partial { tail } else { w };
+                self.pack_panel(ir, function, buffers[1], input, panel, pixels)?;
+                let first = ir.mul(bg, per_group as u64)?;
+                let end = ir.int(per_group.min(self.blocks()) as u64);
+                let end = ir.add(first, end)?;
+                let past = ir.b.build_int_compare(IntPredicate::UGT, end, ir.int(self.blocks() as u64), "")?;
+                let end = ir.b.build_select(past, ir.int(self.blocks() as u64), end, "")?.into_int_value();
+                ir.counted_loop(function, first, end, 1, Vec::new(), |ob, _| {
+                    let row = self.block_row(ir, buffers, n, g, ob, ir.int(0))?;
+                    self.specialize_block(ir, function, ob, |valid| {
+                        self.tile(ir, function, &row, &source, ox, pixels, valid)
+                    })?;
+                    Ok(Vec::new())
+                })?;
+                Ok(())
+            })
+        })
+    }
+
+    /// Copies `pixels` pixels from `input` of every input channel into
+    /// `panel`: per channel one tile's run of vectors, zero past `pixels`.
+    fn pack_panel<'ctx>(
+        &self,
+        ir: &Ir<'ctx>,
+        function: FunctionValue<'ctx>,
+        input_buf: PointerValue<'ctx>,
+        input: IntValue<'ctx>,
+        panel: PointerValue<'ctx>,
+        pixels: usize,
+    ) -> Res<()> {
+        let (lanes, w) = (self.lanes, self.tile_pixels());
+        let isc = self.input_strides[1] as u64;
+        ir.counted_loop(function, ir.int(0), ir.int(self.cg as u64), 1, Vec::new(), |c, _| {
+            let from = ir.add_mul(input, c, isc)?;
+            let to = ir.mul(c, w as u64)?;
+            for p in 0..self.nr {
+                let valid = pixels.saturating_sub(p * lanes).min(lanes) as u32;
+                let at = Lanes { base: ir.add(from, ir.int((p * lanes) as u64))?, stride: 1, valid };
+                let v = if valid == 0 {
+                    ir.vec_type(Elem::F32, lanes as u32).const_zero()
+                } else {
+                    ir.load_lanes(Elem::F32, input_buf, &at, lanes as u32)?
+                };
+                ir.store(Elem::F32, panel, ir.add(to, ir.int((p * lanes) as u64))?, v)?;
+            }
+            Ok(Vec::new())
+        })?;
+        Ok(())
+    }
+
+    /// The weights, parameters and output offsets of channel block `ob` of
+    /// group `g` of image `n`, at output row `oy`.
+    fn block_row<'b, 'ctx>(
+        &self,
+        ir: &Ir<'ctx>,
+        buffers: &'b [PointerValue<'ctx>],
+        n: IntValue<'ctx>,
+        g: IntValue<'ctx>,
+        ob: IntValue<'ctx>,
+        oy: IntValue<'ctx>,
+    ) -> Res<Row<'b, 'ctx>> {
+        let [osb, osc, osr, _] = self.output_strides.map(|s| s as u64);
+        let blocks = self.blocks() as u64;
+        let weights = ir.mul(ir.add_mul(ob, g, blocks)?, (self.cg * self.taps() * self.block()) as u64)?;
+        let params = ir.add_mul(ir.mul(ob, self.block() as u64)?, g, self.padded_og() as u64)?;
+        let channel = ir.add_mul(ir.mul(ob, self.block() as u64)?, g, self.og as u64)?;
+        let output = ir.add_mul(ir.add_mul(ir.mul(n, osb)?, oy, osr)?, channel, osc)?;
+        Ok(Row { buffers, weights, params, output })
+    }
+
+    /// Emits `body(valid channels)` for block `ob`: the last block, when
+    /// the channels do not fill it, gets its own code.
+    fn specialize_block<'ctx>(
+        &self,
+        ir: &Ir<'ctx>,
+        function: FunctionValue<'ctx>,
+        ob: IntValue<'ctx>,
+        mut body: impl FnMut(usize) -> Res<()>,
+    ) -> Res<()> {
+        let channel_tail = self.og % self.block();
+        let last_block = (channel_tail != 0).then_some((ob, self.blocks()));
+        specialize(ir, function, last_block, |partial| body(if partial { channel_tail } else { self.block() }))
+    }
+
+    /// The tiles of `pixels` output pixels of a row from column `first`,
+    /// reading the input row from element `input`; `valid` channels of the
+    /// block are real.
+    #[allow(clippy::too_many_arguments)]
     fn row<'ctx>(
         &self,
         ir: &Ir<'ctx>,
         function: FunctionValue<'ctx>,
         row: &Row<'_, 'ctx>,
+        input: IntValue<'ctx>,
         first: IntValue<'ctx>,
         pixels: usize,
         valid: usize,
     ) -> Res<()> {
         let step = self.tile_pixels();
+        let [_, isc, _, isp] = self.input_strides.map(|s| s as u64);
+        let pixel = self.stride[1] as u64 * isp;
+        let tile = |ox: IntValue<'ctx>, pixels: usize| {
+            let base = ir.add_mul(input, ox, pixel)?;
+            let source = Source { buffer: row.buffers[1], base, channel: isc, pixel, whole_vectors: false };
+            self.tile(ir, function, row, &source, ox, pixels, valid)
+        };
         let end = ir.add(first, ir.int((pixels / step * step) as u64))?;
-        ir.counted_loop(function, first, end, step as u64, Vec::new(), |ox, _| {
-            self.tile(ir, function, row, ox, step, valid).map(|()| Vec::new())
-        })?;
+        ir.counted_loop(function, first, end, step as u64, Vec::new(), |ox, _| tile(ox, step).map(|()| Vec::new()))?;
         if !pixels.is_multiple_of(step) {
-            self.tile(ir, function, row, end, pixels % step, valid)?;
+            tile(end, pixels % step)?;
         }
         Ok(())
     }
 
-    /// One register tile of `pixels` output pixels from column `ox`.
+    /// One register tile of `pixels` output pixels from column `ox`, its
+    /// input read from `source`.
+    #[allow(clippy::too_many_arguments)]
     fn tile<'ctx>(
         &self,
         ir: &Ir<'ctx>,
         function: FunctionValue<'ctx>,
         row: &Row<'_, 'ctx>,
+        source: &Source<'ctx>,
         ox: IntValue<'ctx>,
         pixels: usize,
         valid: usize,
     ) -> Res<()> {
         let lanes = self.lanes as u32;
         let vec_ty = ir.vec_type(Elem::F32, lanes);
-        let [_, isc, isr, isp] = self.input_strides.map(|s| s as u64);
+        let [_, _, isr, isp] = self.input_strides.map(|s| s as u64);
         let [_, osc, _, osp] = self.output_strides.map(|s| s as u64);
-        let (input_buf, weight_buf) = (row.buffers[1], row.buffers[2]);
-        let input = ir.add_mul(row.input, ox, self.stride[1] as u64 * isp)?;
-        let pixel_step = if self.input_panels { 1 } else { self.stride[1] as u64 * isp };
+        let (input_buf, weight_buf) = (source.buffer, row.buffers[2]);
         let output = ir.add_mul(row.output, ox, osp)?;
         let (taps, block) = (self.taps() as u64, self.block() as u64);
         // Where accumulator (m, p) sits: its channels' parameters and its
@@ -391,7 +522,7 @@ impl ConvSig {
             .collect();
         let accs = ir.counted_loop(function, ir.int(0), ir.int(self.cg as u64), 1, init, |c, accs| {
             let mut accs: Vec<VectorValue> = accs.into_iter().map(|a| a.into_vector_value()).collect();
-            let input = ir.add_mul(input, c, isc)?;
+            let input = ir.add_mul(source.base, c, source.channel)?;
             let weights = ir.add_mul(row.weights, c, taps * block)?;
             for ky in 0..self.kernel[0] {
                 for kx in 0..self.kernel[1] {
@@ -402,7 +533,7 @@ impl ConvSig {
                         ir.load(ty, Elem::F32, weight_buf, at)
                     };
                     let pixel = |p: usize| {
-                        let at = ir.add(input, ir.int(offset + (p * pixels_per_p) as u64 * pixel_step))?;
+                        let at = ir.add(input, ir.int(offset + (p * pixels_per_p) as u64 * source.pixel))?;
                         Ok::<_, BuilderError>(at)
                     };
                     match self.tile {
@@ -421,8 +552,7 @@ impl ConvSig {
                         Tile::PixelVectors => {
                             let x = (0..p_count)
                                 .map(|p| {
-                                    // Panels are zero past the last pixel: no mask needed.
-                                    let valid = if self.input_panels { lanes } else { lanes_of_p(p) };
+                                    let valid = if source.whole_vectors { lanes } else { lanes_of_p(p) };
                                     let at = Lanes { base: pixel(p)?, stride: 1, valid };
                                     ir.load_lanes(Elem::F32, input_buf, &at, lanes)
                                 })
@@ -494,13 +624,25 @@ fn specialize<'ctx>(
     Ok(())
 }
 
-/// Per work item: the buffer pointers and the offsets of its row.
+/// Per work item: the buffer pointers and the offsets of its channel
+/// block's weights, parameters and output row.
 struct Row<'b, 'ctx> {
     buffers: &'b [PointerValue<'ctx>],
-    input: IntValue<'ctx>,
     weights: IntValue<'ctx>,
     /// Index of the block's first channel in the padded parameter layout.
     params: IntValue<'ctx>,
     /// Output index of the block's first channel at column 0.
     output: IntValue<'ctx>,
+}
+
+/// Where a tile reads its input: element `base` of `buffer` holds its first
+/// pixel of channel 0, channels `channel` and pixels `pixel` elements apart.
+struct Source<'ctx> {
+    buffer: PointerValue<'ctx>,
+    base: IntValue<'ctx>,
+    channel: u64,
+    pixel: u64,
+    /// Whole vectors can be loaded past the tile's last pixel (a panel,
+    /// zero there), without a mask.
+    whole_vectors: bool,
 }

@@ -132,13 +132,21 @@ pub(super) fn conv_sig(
     let [ho, wo] = a.output_hw(h, wd, kh, kw).ok_or("the (dilated) kernel does not fit the padded input")?;
     let pointwise = [kh, kw] == [1, 1] && a.padding == [0; 4];
     // A 1×1 conv runs over one long row of all ho·wo output pixels (7×7
-    // planes: 49 pixels, not 7 rows of 7 with ragged ends), read from a
-    // copy of its input packed in panels of one tile's pixels, which also
-    // takes just every stride-th pixel of a strided one.
+    // planes: 49 pixels, not 7 rows of 7 with ragged ends); a strided one
+    // runs unstrided on a copy of just the pixels it reads (a small copy
+    // next to the conv's work).
     let out_hw = if pointwise { [1, ho * wo] } else { [ho, wo] };
-    let stride = if pointwise { [1, 1] } else { a.strides };
+    let (staging, stride, [hs, ws]) = if a.padding != [0; 4] {
+        let [top, left, bottom, right] = a.padding;
+        let padded = [h + top + bottom, wd + left + right];
+        (Some(Staging::padding([h, wd], top, left, padded)), a.strides, padded)
+    } else if pointwise && a.strides != [1, 1] {
+        (Some(Staging::subsample([h, wd], a.strides, [ho, wo])), [1, 1], [ho, wo])
+    } else {
+        (None, a.strides, [h, wd])
+    };
     let (lanes, tile, mr, nr) = conv::blocking(Host::detect(), o / g, out_hw[1], kh * kw, stride[1] == 1);
-    let mut sig = ConvSig {
+    let sig = ConvSig {
         batch: n,
         groups: g,
         cg,
@@ -147,8 +155,8 @@ pub(super) fn conv_sig(
         stride,
         dilation: a.dilations,
         out_hw,
-        input_strides: [c * h * wd, h * wd, wd, 1],
-        input_panels: pointwise,
+        input_strides: [c * hs * ws, hs * ws, if pointwise { hs * ws } else { ws }, 1],
+        pack_input: pointwise && ConvSig::panel_fits(cg, nr * lanes),
         output_strides: [o * ho * wo, ho * wo, out_hw[1], 1],
         bias,
         stages,
@@ -156,18 +164,6 @@ pub(super) fn conv_sig(
         tile,
         mr,
         nr,
-    };
-    let staging = if pointwise {
-        let width = sig.tile_pixels();
-        sig.input_strides = [(ho * wo).next_multiple_of(width) * c, width, 0, c];
-        Some(Staging::panels(c, [h, wd], a.strides, [ho, wo], width))
-    } else if a.padding != [0; 4] {
-        let [top, left, bottom, right] = a.padding;
-        let padded = [h + top + bottom, wd + left + right];
-        sig.input_strides = [c * padded[0] * padded[1], padded[0] * padded[1], padded[1], 1];
-        Some(Staging::padding([h, wd], top, left, padded))
-    } else {
-        None
     };
     Ok((sig, staging, vec![n, o, ho, wo]))
 }
@@ -198,7 +194,7 @@ pub(super) fn linear_sig(x: &TensorSpec, w: &TensorSpec, bias: bool, stages: Vec
         dilation: [1, 1],
         out_hw: [1, n],
         input_strides: [0, 1, 0, k],
-        input_panels: false,
+        pack_input: false,
         output_strides: [0, 1, 0, m],
         bias,
         stages,

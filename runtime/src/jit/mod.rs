@@ -136,7 +136,7 @@ impl Executor {
     fn run_observed(
         &self,
         inputs: &[Tensor],
-        mut observe: impl FnMut(usize, Duration),
+        observe: impl FnMut(usize, Duration) + Send,
     ) -> Result<Vec<Tensor>, RuntimeError> {
         if inputs.len() != self.plan.arguments {
             return Err(RuntimeError::InputCount {
@@ -154,18 +154,7 @@ impl Executor {
             input.check_range().map_err(bad)?;
             values[index] = Some(standard_layout(input));
         }
-        for (index, step) in self.plan.steps.iter().enumerate() {
-            let fail = |message| RuntimeError::Op { op: step.name.clone(), site: step.site.clone(), message };
-            let start = Instant::now();
-            let result = step.run(&values, &self.workers, &self.pool).map_err(fail)?;
-            observe(index, start.elapsed());
-            values[step.result] = Some(Cow::Owned(result));
-            for &slot in &self.plan.dead_after[index] {
-                if let Some(Cow::Owned(tensor)) = values[slot].take() {
-                    self.pool.recycle(tensor);
-                }
-            }
-        }
+        self.workers.install(|| self.run_steps(&mut values, observe))?;
         let returns = &self.plan.returns;
         returns
             .iter()
@@ -182,6 +171,26 @@ impl Executor {
                 site: crate::Site::UNKNOWN,
                 message: "a returned value has no value".into(),
             })
+    }
+
+    fn run_steps(
+        &self,
+        values: &mut step::Values,
+        mut observe: impl FnMut(usize, Duration),
+    ) -> Result<(), RuntimeError> {
+        for (index, step) in self.plan.steps.iter().enumerate() {
+            let fail = |message| RuntimeError::Op { op: step.name.clone(), site: step.site.clone(), message };
+            let start = Instant::now();
+            let result = step.run(values, &self.workers, &self.pool).map_err(fail)?;
+            observe(index, start.elapsed());
+            values[step.result] = Some(Cow::Owned(result));
+            for &slot in &self.plan.dead_after[index] {
+                if let Some(Cow::Owned(tensor)) = values[slot].take() {
+                    self.pool.recycle(tensor);
+                }
+            }
+        }
+        Ok(())
     }
 }
 

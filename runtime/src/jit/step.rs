@@ -257,7 +257,7 @@ impl Step {
     pub fn describe(&self) -> String {
         match &self.kind {
             Kind::Conv { sig, .. } => format!(
-                "jit conv, {}x{}/s{} {}->{} at {}x{}, {:?} tiles, fused {:?}",
+                "jit conv, {}x{}/s{} {}->{} at {}x{}, {:?} tiles{}, fused {:?}",
                 sig.kernel[0],
                 sig.kernel[1],
                 sig.stride[0],
@@ -266,6 +266,7 @@ impl Step {
                 sig.out_hw[0],
                 sig.out_hw[1],
                 sig.tile,
+                if sig.pack_input { " (packed input)" } else { "" },
                 sig.stages
             ),
             Kind::Map { sig, .. } => format!("jit map {:?}", sig.stages),

@@ -41,6 +41,17 @@ impl Workers {
         self.pool.as_ref().map_or(1, |pool| pool.current_num_threads())
     }
 
+    /// Runs `f` on one of the workers. Kernel calls made from there run one
+    /// share on that thread itself, where a caller from outside waits for
+    /// the workers to finish; a waiting caller that then prepares the next
+    /// step meets workers still spinning for work, more threads than cores.
+    pub fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        match &self.pool {
+            None => f(),
+            Some(pool) => pool.install(f),
+        }
+    }
+
     /// Runs `task(i)` for every worker index `i` at once and returns when all
     /// are done.
     pub fn each(&self, task: impl Fn(usize) + Sync) {
