@@ -164,8 +164,11 @@ fn conv_1x1_pixel_vector_tiles() {
         // Many input channels: the plane runs in several chunks (2 × 98).
         Conv { bias: true, ..Conv::new(256, 20, 14, 1) },
         // Weights beyond one L2-sized group of channel blocks: each tile
-        // runs in two work items, the second ending with a partial block.
+        // runs in two work items, the second ending with a partial block;
+        // the reduction runs in 4 K chunks of 256 channels.
         Conv { bias: true, ..Conv::new(1024, 70, 3, 1) },
+        // 263 channels have no divisor to chunk them by: one K chunk.
+        Conv::new(263, 9, 4, 1),
     ] {
         let source = conv.source("", "");
         let steps = steps_of(&source);
@@ -180,9 +183,15 @@ fn conv_1x1_pixel_vector_tiles() {
     check(&source, &conv.inputs());
 }
 
-/// The convs the fused-epilogue tests run: channel-vector and pixel-vector tiles.
-fn epilogue_convs(c: usize, o: usize, hw: usize) -> [Conv; 2] {
-    [Conv { padding: [1; 4], bias: true, ..Conv::new(c, o, hw, 3) }, Conv { bias: true, ..Conv::new(c, o, hw, 1) }]
+/// The convs the fused-epilogue tests run: channel-vector and pixel-vector
+/// tiles, the latter also over enough input channels to reduce in K chunks
+/// (the epilogue runs after the last).
+fn epilogue_convs(c: usize, o: usize, hw: usize) -> [Conv; 3] {
+    [
+        Conv { padding: [1; 4], bias: true, ..Conv::new(c, o, hw, 3) },
+        Conv { bias: true, ..Conv::new(c, o, hw, 1) },
+        Conv { bias: true, ..Conv::new(c * 64, o, hw, 1) },
+    ]
 }
 
 #[test]

@@ -142,7 +142,7 @@ impl ConvSig {
     fn block_groups(&self) -> (usize, usize) {
         const L2_WEIGHT_FLOATS: usize = 64 * 1024;
         let blocks = self.blocks();
-        let fitting = (L2_WEIGHT_FLOATS / (self.block() * self.cg)).clamp(1, blocks);
+        let fitting = (L2_WEIGHT_FLOATS / (self.block() * self.k_chunks().0)).clamp(1, blocks);
         let groups = blocks.div_ceil(fitting);
         (blocks.div_ceil(groups), groups)
     }
@@ -326,9 +326,24 @@ impl ConvSig {
         let (w, pixels) = (self.tile_pixels(), self.out_hw[1]);
         let tiles = pixels.div_ceil(w);
         let (per_group, groups) = self.block_groups();
-        let panel = ir.b.build_array_alloca(ir.f32, ir.int((self.cg * w) as u64), "panel")?;
-        panel.as_instruction().map(|i| i.set_alignment(64)).transpose().map_err(|_| BuilderError::UnsetPosition)?;
-        let source = Source { buffer: panel, base: ir.int(0), channel: w as u64, pixel: 1, whole_vectors: true };
+        let (chunk, chunks) = self.k_chunks();
+        let stack = |floats: usize, name: &str| -> Res<PointerValue<'ctx>> {
+            let array = ir.b.build_array_alloca(ir.f32, ir.int(floats as u64), name)?;
+            let alignment = array.as_instruction().map(|i| i.set_alignment(64));
+            alignment.transpose().map_err(|_| BuilderError::UnsetPosition)?;
+            Ok(array)
+        };
+        let panel = stack(chunk * w, "panel")?;
+        // Accumulators between K chunks: one tile's worth per block of the group.
+        let sums = (chunks > 1).then(|| stack(per_group * self.mr * self.nr * self.lanes, "sums")).transpose()?;
+        let source = Source {
+            buffer: panel,
+            base: ir.int(0),
+            channels: chunk,
+            channel: w as u64,
+            pixel: 1,
+            whole_vectors: true,
+        };
         ir.for_each_item(function, |item| {
             let (rest, t) = ir.div_rem(item, tiles as u64)?;
             let (rest, bg) = ir.div_rem(rest, groups as u64)?;
@@ -339,16 +354,36 @@ impl ConvSig {
             let tail = pixels - (tiles - 1) * w;
             specialize(ir, function, (tail != w).then_some((t, tiles)), |partial| {
                 let pixels = if partial { tail } else { w };
-                self.pack_panel(ir, function, buffers[1], input, panel, pixels)?;
                 let first = ir.mul(bg, per_group as u64)?;
-                let end = ir.int(per_group.min(self.blocks()) as u64);
-                let end = ir.add(first, end)?;
+                let end = ir.add(first, ir.int(per_group as u64))?;
                 let past = ir.b.build_int_compare(IntPredicate::UGT, end, ir.int(self.blocks() as u64), "")?;
                 let end = ir.b.build_select(past, ir.int(self.blocks() as u64), end, "")?.into_int_value();
-                ir.counted_loop(function, first, end, 1, Vec::new(), |ob, _| {
-                    let row = self.block_row(ir, buffers, n, g, ob, ir.int(0))?;
-                    self.specialize_block(ir, function, ob, |valid| {
-                        self.tile(ir, function, &row, &source, ox, pixels, valid)
+                ir.counted_loop(function, ir.int(0), ir.int(chunks as u64), 1, Vec::new(), |k, _| {
+                    self.pack_panel(
+                        ir,
+                        function,
+                        buffers[1],
+                        ir.add_mul(input, k, chunk as u64 * isc)?,
+                        panel,
+                        pixels,
+                    )?;
+                    ir.counted_loop(function, first, end, 1, Vec::new(), |ob, _| {
+                        let mut row = self.block_row(ir, buffers, n, g, ob, ir.int(0))?;
+                        row.weights = ir.add_mul(row.weights, k, (chunk * self.block()) as u64)?;
+                        let sums = sums
+                            .map(|buffer| {
+                                let tile_floats = (self.mr * self.nr * self.lanes) as u64;
+                                let first_of_chunk = ir.b.build_int_compare(IntPredicate::EQ, k, ir.int(0), "")?;
+                                let last_of_chunk =
+                                    ir.b.build_int_compare(IntPredicate::EQ, k, ir.int(chunks as u64 - 1), "")?;
+                                let at = ir.mul(ir.b.build_int_sub(ob, first, "")?, tile_floats)?;
+                                Ok::<_, BuilderError>(Sums { buffer, at, first: first_of_chunk, last: last_of_chunk })
+                            })
+                            .transpose()?;
+                        self.specialize_block(ir, function, ob, |valid| {
+                            self.tile(ir, function, &row, &source, sums.as_ref(), ox, pixels, valid)
+                        })?;
+                        Ok(Vec::new())
                     })?;
                     Ok(Vec::new())
                 })?;
@@ -357,8 +392,24 @@ impl ConvSig {
         })
     }
 
-    /// Copies `pixels` pixels from `input` of every input channel into
-    /// `panel`: per channel one tile's run of vectors, zero past `pixels`.
+    /// Input channels per K chunk of a packed input and their count: the
+    /// panel of one chunk stays within 16 KiB (half of L1), so that every
+    /// channel block of the group reads it from there. Chunks divide the
+    /// channels evenly (constant loop bounds); without a divisor of at
+    /// least a quarter of that size the channels stay one chunk.
+    fn k_chunks(&self) -> (usize, usize) {
+        let most = (4 * 1024 / self.tile_pixels()).max(1);
+        if self.cg <= most {
+            return (self.cg, 1);
+        }
+        match (most / 4..=most).rev().find(|d| self.cg.is_multiple_of(*d)) {
+            Some(chunk) => (chunk, self.cg / chunk),
+            None => (self.cg, 1),
+        }
+    }
+
+    /// Copies `pixels` pixels from `input` of one K chunk's input channels
+    /// into `panel`: per channel one tile's run of vectors, zero past `pixels`.
     fn pack_panel<'ctx>(
         &self,
         ir: &Ir<'ctx>,
@@ -370,7 +421,8 @@ impl ConvSig {
     ) -> Res<()> {
         let (lanes, w) = (self.lanes, self.tile_pixels());
         let isc = self.input_strides[1] as u64;
-        ir.counted_loop(function, ir.int(0), ir.int(self.cg as u64), 1, Vec::new(), |c, _| {
+        let channels = self.k_chunks().0;
+        ir.counted_loop(function, ir.int(0), ir.int(channels as u64), 1, Vec::new(), |c, _| {
             let from = ir.add_mul(input, c, isc)?;
             let to = ir.mul(c, w as u64)?;
             for p in 0..self.nr {
@@ -441,8 +493,9 @@ impl ConvSig {
         let pixel = self.stride[1] as u64 * isp;
         let tile = |ox: IntValue<'ctx>, pixels: usize| {
             let base = ir.add_mul(input, ox, pixel)?;
-            let source = Source { buffer: row.buffers[1], base, channel: isc, pixel, whole_vectors: false };
-            self.tile(ir, function, row, &source, ox, pixels, valid)
+            let source =
+                Source { buffer: row.buffers[1], base, channels: self.cg, channel: isc, pixel, whole_vectors: false };
+            self.tile(ir, function, row, &source, None, ox, pixels, valid)
         };
         let end = ir.add(first, ir.int((pixels / step * step) as u64))?;
         ir.counted_loop(function, first, end, step as u64, Vec::new(), |ox, _| tile(ox, step).map(|()| Vec::new()))?;
@@ -453,7 +506,7 @@ impl ConvSig {
     }
 
     /// One register tile of `pixels` output pixels from column `ox`, its
-    /// input read from `source`.
+    /// input read from `source`; with `sums`, one K chunk of the reduction.
     #[allow(clippy::too_many_arguments)]
     fn tile<'ctx>(
         &self,
@@ -461,6 +514,7 @@ impl ConvSig {
         function: FunctionValue<'ctx>,
         row: &Row<'_, 'ctx>,
         source: &Source<'ctx>,
+        sums: Option<&Sums<'ctx>>,
         ox: IntValue<'ctx>,
         pixels: usize,
         valid: usize,
@@ -507,7 +561,7 @@ impl ConvSig {
                 Ok((m * p_count + p, channels, elements))
             })
             .collect::<Res<Vec<_>>>()?;
-        let init = (0..self.mr)
+        let init: Vec<BasicValueEnum> = (0..self.mr)
             .map(|m| {
                 let start: BasicValueEnum = if self.bias {
                     ir.load_lanes(Elem::F32, row.buffers[3], &channels_of(m)?, lanes)?.into()
@@ -520,7 +574,20 @@ impl ConvSig {
             .into_iter()
             .flatten()
             .collect();
-        let accs = ir.counted_loop(function, ir.int(0), ir.int(self.cg as u64), 1, init, |c, accs| {
+        // A later K chunk starts from the sums the earlier ones left.
+        let init = match sums {
+            None => init,
+            Some(sums) => init
+                .into_iter()
+                .enumerate()
+                .map(|(i, start)| {
+                    let kept = ir.load(vec_ty.into(), Elem::F32, sums.buffer, sums.slot(ir, i, lanes)?)?;
+                    ir.b.build_select(sums.first, start, kept, "")
+                })
+                .collect::<Res<Vec<_>>>()?,
+        };
+        let channels = ir.int(source.channels as u64);
+        let accs = ir.counted_loop(function, ir.int(0), channels, 1, init, |c, accs| {
             let mut accs: Vec<VectorValue> = accs.into_iter().map(|a| a.into_vector_value()).collect();
             let input = ir.add_mul(source.base, c, source.channel)?;
             let weights = ir.add_mul(row.weights, c, taps * block)?;
@@ -569,7 +636,16 @@ impl ConvSig {
             }
             Ok(accs.into_iter().map(Into::into).collect())
         })?;
-        self.epilogue(ir, row, &places, &accs)
+        let Some(sums) = sums else { return self.epilogue(ir, row, &places, &accs) };
+        branch(ir, function, sums.last, |last| {
+            if last {
+                return self.epilogue(ir, row, &places, &accs);
+            }
+            for (i, acc) in accs.iter().enumerate() {
+                ir.store(Elem::F32, sums.buffer, sums.slot(ir, i, lanes)?, *acc)?;
+            }
+            Ok(())
+        })
     }
 
     /// Bias is in the accumulators already: applies the fused stages and
@@ -609,12 +685,22 @@ fn specialize<'ctx>(
 ) -> Res<()> {
     let Some((index, count)) = last else { return body(false) };
     let is_last = ir.b.build_int_compare(IntPredicate::EQ, index, ir.int(count as u64 - 1), "")?;
+    branch(ir, function, is_last, body)
+}
+
+/// Emits `body(true)` where `condition` holds and `body(false)` where not.
+fn branch<'ctx>(
+    ir: &Ir<'ctx>,
+    function: FunctionValue<'ctx>,
+    condition: IntValue<'ctx>,
+    mut body: impl FnMut(bool) -> Res<()>,
+) -> Res<()> {
     let (other, final_one, done) = (
         ir.ctx.append_basic_block(function, "other"),
         ir.ctx.append_basic_block(function, "last"),
         ir.ctx.append_basic_block(function, "done"),
     );
-    ir.b.build_conditional_branch(is_last, final_one, other)?;
+    ir.b.build_conditional_branch(condition, final_one, other)?;
     for (block, partial) in [(other, false), (final_one, true)] {
         ir.b.position_at_end(block);
         body(partial)?;
@@ -640,9 +726,27 @@ struct Row<'b, 'ctx> {
 struct Source<'ctx> {
     buffer: PointerValue<'ctx>,
     base: IntValue<'ctx>,
+    /// Input channels the tile reduces over.
+    channels: usize,
     channel: u64,
     pixel: u64,
     /// Whole vectors can be loaded past the tile's last pixel (a panel,
     /// zero there), without a mask.
     whole_vectors: bool,
+}
+
+/// A tile's accumulators kept between the K chunks of a packed input:
+/// from element `at` of `buffer`, one vector per accumulator. `first`
+/// and `last` say whether the chunk is the first or last.
+struct Sums<'ctx> {
+    buffer: PointerValue<'ctx>,
+    at: IntValue<'ctx>,
+    first: IntValue<'ctx>,
+    last: IntValue<'ctx>,
+}
+
+impl<'ctx> Sums<'ctx> {
+    fn slot(&self, ir: &Ir<'ctx>, accumulator: usize, lanes: u32) -> Res<IntValue<'ctx>> {
+        ir.add(self.at, ir.int((accumulator * lanes as usize) as u64))
+    }
 }
