@@ -3,11 +3,6 @@
 //! split over the workers.
 
 use super::{ir::Elem, workers::Workers};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// Runs of work items per worker and kernel call: enough for the others to
-/// make up for a worker that is held up.
-const RUNS_PER_WORKER: usize = 8;
 
 /// A read-only kernel buffer.
 #[derive(Clone, Copy)]
@@ -68,36 +63,28 @@ impl Kernel {
             }
         }
         let pointers: Vec<usize> = table.iter().map(|t| t.2).collect();
-        if workers.count() == 1 {
-            self.call(&pointers, 0, self.items);
-            return Ok(());
-        }
-        // Workers take runs of items as they get to them rather than one
-        // fixed share each: on a shared machine one worker's core is often
-        // taken away for a while, and a fixed share would make every kernel
-        // wait for it.
-        let run = self.items.div_ceil(workers.count() * RUNS_PER_WORKER).max(1);
-        let next = AtomicUsize::new(0);
-        workers.each(|_| loop {
-            let begin = next.fetch_add(run, Ordering::Relaxed);
-            if begin >= self.items {
-                break;
-            }
-            self.call(&pointers, begin, (begin + run).min(self.items));
-        });
+        let address = self.address;
+        // SAFETY: `address` is a kernel of the ABI `call` expects (from
+        // `Kernel::new`); the checks above keep it within the buffers, which
+        // outlive every call: `share` returns only once every work item has
+        // finished. Work items write disjoint parts of the output, so threads
+        // do not race; inputs are only read.
+        workers.share(self.items, &|begin, end| unsafe { call(address, &pointers, begin, end) });
         Ok(())
     }
+}
 
-    fn call(&self, pointers: &[usize], begin: usize, end: usize) {
-        // SAFETY: `address` is the entry of a JIT'ed function of this exact
-        // ABI that lives for the whole process (engines are never freed).
-        // `run` checked every buffer's element type and length against what
-        // the generator indexes, so the kernel stays in bounds; work items
-        // write disjoint parts of the output, so threads do not race; inputs
-        // are only read.
-        unsafe {
-            let f: unsafe extern "C" fn(*const usize, i64, i64) = std::mem::transmute(self.address);
-            f(pointers.as_ptr(), begin as i64, end as i64)
-        }
+/// Calls the kernel at `address` on work items `begin..end`.
+///
+/// # Safety
+/// `address` must be the entry of a JIT'ed kernel (engines are never freed,
+/// so it lives for the whole process), and `pointers` its buffers, each at
+/// least as long as the kernel indexes for these work items.
+unsafe fn call(address: usize, pointers: &[usize], begin: usize, end: usize) {
+    // SAFETY: kernels have this ABI (`ir::Ir::kernel_params`); the caller
+    // vouches for the address and the buffers.
+    unsafe {
+        let f: unsafe extern "C" fn(*const usize, i64, i64) = std::mem::transmute(address);
+        f(pointers.as_ptr(), begin as i64, end as i64)
     }
 }

@@ -8,7 +8,10 @@
 use rayon::{ThreadPool, ThreadPoolBuilder};
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, OnceLock},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex, OnceLock,
+    },
 };
 
 pub(super) struct Workers {
@@ -52,28 +55,106 @@ impl Workers {
         }
     }
 
-    /// Runs `task(i)` for every worker index `i` at once and returns when all
-    /// are done.
-    pub fn each(&self, task: impl Fn(usize) + Sync) {
-        match &self.pool {
-            None => task(0),
-            Some(pool) => {
-                pool.broadcast(|context| task(context.index()));
+    /// Runs `task(begin, end)` over `0..items` in runs of a few items: the
+    /// calling thread takes runs until none is left, and the other workers
+    /// join in as they get to it; returns once every run has finished. No
+    /// worker has to take part: on a shared machine a core is often taken
+    /// away for a while, and a call that waited for every worker to start
+    /// would wait for it to come back.
+    pub fn share(&self, items: usize, task: &(dyn Fn(usize, usize) + Sync)) {
+        let run = items.div_ceil(self.count() * RUNS_PER_WORKER).max(1);
+        // SAFETY: only the lifetime of the borrow is erased, so that helper
+        // jobs can hold it. `task` is called only for runs claimed while
+        // some remain, and this function returns only once all of them have
+        // finished (`done` reaches `items`); a helper starting later finds
+        // no run left and never calls it. So no call outlives the borrow.
+        let task: &'static (dyn Fn(usize, usize) + Sync) = unsafe { std::mem::transmute(task) };
+        let shared = Arc::new(Runs { next: AtomicUsize::new(0), done: AtomicUsize::new(0), items, run, task });
+        if let Some(pool) = &self.pool {
+            for _ in 1..pool.current_num_threads() {
+                let shared = Arc::clone(&shared);
+                pool.spawn(move || shared.take());
             }
+        }
+        shared.take();
+        while shared.done.load(Ordering::Acquire) < items {
+            std::hint::spin_loop();
         }
     }
 
-    /// Splits `out` into one run of whole `unit`-long pieces per worker and
-    /// runs `task(index of the run's first piece, run)` on each at once.
+    /// Splits `out` into runs of whole `unit`-long pieces and runs
+    /// `task(index of the run's first piece, run)` on each, shared out as
+    /// [`Workers::share`] does.
     pub fn split_mut<T: Send>(&self, out: &mut [T], unit: usize, task: impl Fn(usize, &mut [T]) + Sync) {
-        let per_worker = (out.len() / unit.max(1)).div_ceil(self.count()).max(1);
-        // Each worker locks only its own run: the mutex just hands the
-        // mutable slice across the shared closure.
-        let runs: Vec<Mutex<&mut [T]>> = out.chunks_mut(per_worker * unit.max(1)).map(Mutex::new).collect();
-        self.each(|worker| {
-            if let Some(run) = runs.get(worker) {
-                task(worker * per_worker, &mut run.lock().unwrap_or_else(|e| e.into_inner()));
+        let unit = unit.max(1);
+        let per_run = (out.len() / unit).div_ceil(self.count() * RUNS_PER_WORKER).max(1);
+        // Each run is locked once, by the thread that took it: the mutex
+        // just hands the mutable slice across the shared closure.
+        let runs: Vec<Mutex<&mut [T]>> = out.chunks_mut(per_run * unit).map(Mutex::new).collect();
+        self.share(runs.len(), &|begin, end| {
+            for (i, run) in runs.iter().enumerate().take(end).skip(begin) {
+                task(i * per_run, &mut run.lock().unwrap_or_else(|e| e.into_inner()));
             }
         });
+    }
+}
+
+/// Runs of work items per worker and call: enough for the others to make
+/// up for a worker that is held up.
+const RUNS_PER_WORKER: usize = 8;
+
+/// The runs of one [`Workers::share`] call. A helper that starts after the
+/// call returned finds no run left and never calls `task`.
+struct Runs {
+    next: AtomicUsize,
+    done: AtomicUsize,
+    items: usize,
+    run: usize,
+    task: &'static (dyn Fn(usize, usize) + Sync),
+}
+
+impl Runs {
+    fn take(&self) {
+        loop {
+            let begin = self.next.fetch_add(self.run, Ordering::Relaxed);
+            if begin >= self.items {
+                return;
+            }
+            let end = (begin + self.run).min(self.items);
+            (self.task)(begin, end);
+            self.done.fetch_add(end - begin, Ordering::Release);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn share_runs_every_item_once() {
+        for threads in [1, 2, 3] {
+            let workers = Workers::new(threads).unwrap();
+            let counts: Vec<AtomicUsize> = (0..1000).map(|_| AtomicUsize::new(0)).collect();
+            workers.share(counts.len(), &|begin, end| {
+                counts[begin..end].iter().for_each(|c| {
+                    c.fetch_add(1, Ordering::Relaxed);
+                })
+            });
+            assert!(counts.iter().all(|c| c.load(Ordering::Relaxed) == 1), "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn split_mut_hands_out_whole_units_with_their_index() {
+        let workers = Workers::new(2).unwrap();
+        let mut out = vec![0usize; 7 * 100];
+        workers.split_mut(&mut out, 7, |first, run| {
+            assert_eq!(run.len() % 7, 0);
+            for (i, unit) in run.chunks_mut(7).enumerate() {
+                unit.fill(first + i);
+            }
+        });
+        assert!(out.chunks(7).enumerate().all(|(i, unit)| unit.iter().all(|&v| v == i)));
     }
 }
