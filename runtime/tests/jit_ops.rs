@@ -102,6 +102,13 @@ fn pooling() {
             [2, 3, 5, 4],
         ),
         ("max_pool2d", "{kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, ceil_mode = true}", [2, 3, 5, 4]),
+        // Column strides 1 and 3 take other paths than 2.
+        ("max_pool2d", "{kernel = array<i64: 3, 2>, padding = array<i64: 1, 0, 1, 1>}", [2, 3, 9, 8]),
+        (
+            "max_pool2d",
+            "{kernel = array<i64: 2, 3>, strides = array<i64: 3, 3>, padding = array<i64: 0, 1, 0, 1>}",
+            [2, 3, 3, 3],
+        ),
         (
             "avg_pool2d",
             "{kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>}",

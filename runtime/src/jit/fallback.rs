@@ -51,6 +51,8 @@ pub(super) fn pool2d(
     let windows = Windows {
         rows: (0..ho).map(|o| window(o, a.kernel[0], a.strides[0], a.padding[0], a.padding[2], h)).collect(),
         cols: (0..wo).map(|o| window(o, a.kernel[1], a.strides[1], a.padding[1], a.padding[3], w)).collect(),
+        column_taps: (0..a.kernel[1]).filter_map(|kx| column_tap(kx, a.strides[1], a.padding[1], w, wo)).collect(),
+        column_stride: a.strides[1],
         width: w,
         pool,
     };
@@ -62,17 +64,30 @@ pub(super) fn pool2d(
     Ok(())
 }
 
+/// The output columns `[lo, hi)` whose window holds input column
+/// `first + (x - lo)·stride` at kernel column `kx`, if any.
+fn column_tap(kx: usize, stride: usize, left: usize, w: usize, wo: usize) -> Option<(usize, usize, usize)> {
+    // x·stride + kx - left must lie in [0, w).
+    let lo = left.saturating_sub(kx).div_ceil(stride);
+    let hi = ((w + left).checked_sub(kx + 1)? / stride + 1).min(wo);
+    (lo < hi).then(|| (lo, hi, lo * stride + kx - left))
+}
+
 /// The windows of one pooling op over an input plane of `width` columns.
 struct Windows {
     rows: Vec<(usize, usize, usize)>,
     cols: Vec<(usize, usize, usize)>,
+    /// Per kernel column with any input: see [`column_tap`].
+    column_taps: Vec<(usize, usize, usize)>,
+    column_stride: usize,
     width: usize,
     pool: Pool,
 }
 
 impl Windows {
-    /// Pools one plane: first down each window's rows into one row (a loop
-    /// the compiler vectorizes), then across each window's columns.
+    /// Pools one plane: first down each window's rows into one row, then
+    /// across each window's columns (max: one kernel column at a time over
+    /// all outputs; both loops vectorize).
     fn pool_plane(&self, plane: &[f32], out: &mut [f32]) {
         let w = self.width;
         let out_rows = self.rows.iter().zip(out.chunks_mut(self.cols.len()));
@@ -84,8 +99,14 @@ impl Windows {
                     for row in plane[y0 * w..y1 * w].chunks(w) {
                         column.iter_mut().zip(row).for_each(|(m, &v)| *m = max_nan(*m, v));
                     }
-                    for (&(x0, x1, _), y) in self.cols.iter().zip(out_row) {
-                        *y = column[x0..x1].iter().fold(f32::NEG_INFINITY, |m, &v| max_nan(m, v));
+                    out_row.fill(f32::NEG_INFINITY);
+                    for &(lo, hi, first) in &self.column_taps {
+                        let out = &mut out_row[lo..hi];
+                        match self.column_stride {
+                            1 => max_into(out, column[first..].iter()),
+                            2 => max_into(out, column[first..].chunks(2).map(|pair| &pair[0])),
+                            s => max_into(out, column[first..].iter().step_by(s)),
+                        }
                     }
                 }
             }
@@ -104,6 +125,10 @@ impl Windows {
             }
         }
     }
+}
+
+fn max_into<'a>(out: &mut [f32], values: impl Iterator<Item = &'a f32>) {
+    out.iter_mut().zip(values).for_each(|(m, &v)| *m = max_nan(*m, v));
 }
 
 /// The larger of two values; NaN wins, as in PyTorch. Both tests always
