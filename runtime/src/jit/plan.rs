@@ -297,15 +297,17 @@ impl Lowering {
         let (kind, args) = self.kind(head, stages, args, axis, &spec).map_err(fail)?;
         let slot = self.numbering.define(value, spec.clone());
         let name = name_of(head);
-        let mut step = Step { name, site: Site::of(head.location()), kind, args, kernel: None, result: slot, spec };
+        let mut step =
+            Step { name, site: Site::of(head.location()), kind, args, kernel: None, params: None, result: slot, spec };
+        let values: Values = self.constants.iter().map(|c| c.as_ref().map(Cow::Borrowed)).collect();
         if step.operands().iter().all(|&s| self.is_constant(s)) {
             if let Some(signature) = step.signature() {
                 step.kernel = cache::kernels(&[signature], 1).map_err(fail)?.pop();
             }
-            let values: Values = self.constants.iter().map(|c| c.as_ref().map(Cow::Borrowed)).collect();
             let tensor = step.run(&values, &Workers::new(1).map_err(fail)?, &BufferPool::default()).map_err(fail)?;
             self.set_constant(slot, tensor);
         } else {
+            step.prepare(&values, |s| self.is_constant(s)).map_err(fail)?;
             self.steps.push(step);
         }
         Ok(())

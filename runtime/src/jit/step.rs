@@ -75,6 +75,9 @@ pub(super) struct Step {
     pub args: Vec<StageArgs>,
     /// The compiled kernel of conv and map steps (attached after lowering).
     pub kernel: Option<Kernel>,
+    /// The kernel's parameter buffers (see [`Step::params`]), made once at
+    /// lowering when they come from constants alone.
+    pub params: Option<Vec<Vec<f32>>>,
     pub result: usize,
     pub spec: TensorSpec,
 }
@@ -107,7 +110,7 @@ impl Step {
     /// The slots this step reads.
     pub fn operands(&self) -> Vec<usize> {
         let mut slots = match &self.kind {
-            Kind::Conv { input, weight, bias, .. } => [*input, *weight].into_iter().chain(*bias).collect(),
+            Kind::Conv { input, weight, .. } => vec![*input, *weight],
             Kind::Map { input, .. }
             | Kind::Pool { input, .. }
             | Kind::GlobalAvgPool { input }
@@ -116,14 +119,53 @@ impl Step {
             }
             Kind::Movement { inputs, .. } => inputs.clone(),
         };
-        for arg in &self.args {
-            match arg {
-                StageArgs::Residual(slot) => slots.push(*slot),
-                StageArgs::BatchNorm { params, .. } => slots.extend(params),
-                StageArgs::None | StageArgs::Quant { .. } => {}
-            }
-        }
+        slots.extend(self.param_slots());
         slots
+    }
+
+    /// The slots the kernel's parameter buffers come from: a conv's bias,
+    /// the fused stages' operands.
+    fn param_slots(&self) -> Vec<usize> {
+        let bias = match &self.kind {
+            Kind::Conv { bias, .. } => *bias,
+            _ => None,
+        };
+        let stage_slots = self.args.iter().flat_map(|arg| match arg {
+            StageArgs::Residual(slot) => vec![*slot],
+            StageArgs::BatchNorm { params, .. } => params.to_vec(),
+            StageArgs::None | StageArgs::Quant { .. } => Vec::new(),
+        });
+        bias.into_iter().chain(stage_slots).collect()
+    }
+
+    /// Makes the parameter buffers once, when `is_constant` holds for every
+    /// slot they come from: runs then skip padding them and working out
+    /// batch norm's scale and shift.
+    pub fn prepare(&mut self, constants: &Values, is_constant: impl Fn(usize) -> bool) -> Result<(), String> {
+        if matches!(self.kind, Kind::Conv { .. } | Kind::Map { .. }) && self.param_slots().into_iter().all(is_constant)
+        {
+            let params = self.params(constants)?.into_iter().map(Cow::into_owned).collect();
+            self.params = Some(params);
+        }
+        Ok(())
+    }
+
+    /// The buffers a conv or map kernel takes after its input (and
+    /// weights): a conv's bias, then the fused stages' parameters, spread
+    /// over a conv's padded channels.
+    fn params<'v>(&'v self, values: &'v Values) -> Result<Vec<Cow<'v, [f32]>>, String> {
+        if let Some(params) = &self.params {
+            return Ok(params.iter().map(|p| Cow::Borrowed(p.as_slice())).collect());
+        }
+        match &self.kind {
+            Kind::Conv { sig, bias, .. } => {
+                let bias = bias.map(|b| floats(values, b).map(|b| Cow::Owned(sig.pad_channels(b)))).transpose()?;
+                let stages = self.stage_buffers(&sig.stages, values, |p| sig.pad_channels(p))?;
+                Ok(bias.into_iter().chain(stages).collect())
+            }
+            Kind::Map { sig, .. } => self.stage_buffers(&sig.stages, values, <[f32]>::to_vec),
+            _ => Ok(Vec::new()),
+        }
     }
 
     /// The buffers of the fused stages; per-channel ones go through `pad`.
@@ -188,18 +230,16 @@ impl Step {
     pub fn run(&self, values: &Values, workers: &Workers, pool: &BufferPool) -> Result<Tensor, String> {
         let f32_input = |slot| value(values, slot)?.as_f32().ok_or_else(|| "input must be f32".to_string());
         let result = match &self.kind {
-            Kind::Conv { sig, input, weight, packed, bias, staging } => {
+            Kind::Conv { sig, input, weight, packed, staging, .. } => {
                 let x = floats(values, *input)?;
                 let weights = match packed {
                     Some(w) => Cow::Borrowed(w.as_slice()),
                     None => Cow::Owned(sig.pack_weights(floats(values, *weight)?)),
                 };
-                let bias = bias.map(|b| floats(values, b).map(|b| sig.pad_channels(b))).transpose()?;
-                let stage_buffers = self.stage_buffers(&sig.stages, values, |p| sig.pad_channels(p))?;
+                let params = self.params(values)?;
                 let run = |x: &[f32]| {
                     let mut buffers = vec![Buf::F32(x), Buf::F32(&weights)];
-                    buffers.extend(bias.as_deref().map(Buf::F32));
-                    buffers.extend(stage_buffers.iter().map(|b| Buf::F32(b)));
+                    buffers.extend(params.iter().map(|b| Buf::F32(b)));
                     self.kernel_output(pool, |out| self.kernel()?.run(out, &buffers, workers))
                 };
                 match staging {
@@ -207,10 +247,10 @@ impl Step {
                     None => run(x)?,
                 }
             }
-            Kind::Map { sig, input } => {
+            Kind::Map { input, .. } => {
                 let mut buffers = vec![buf(values, *input)?];
-                let stage_buffers = self.stage_buffers(&sig.stages, values, <[f32]>::to_vec)?;
-                buffers.extend(stage_buffers.iter().map(|b| Buf::F32(b)));
+                let params = self.params(values)?;
+                buffers.extend(params.iter().map(|b| Buf::F32(b)));
                 self.kernel_output(pool, |out| self.kernel()?.run(out, &buffers, workers))?
             }
             Kind::Pool { input, attrs, pool: kind } => {
