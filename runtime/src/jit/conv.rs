@@ -137,13 +137,16 @@ impl ConvSig {
     }
 
     /// With a packed input: channel blocks per work item and groups of them.
-    /// A group's weights stay within about 256 KiB (L2), so consecutive
-    /// items, one tile each, find them there.
+    /// A group's weights for one K chunk stay within about 256 KiB (L2), so
+    /// consecutive items, one tile each, find them there; and a plane of few
+    /// tiles still makes enough items to share out evenly (7×7: 4 tiles).
     fn block_groups(&self) -> (usize, usize) {
         const L2_WEIGHT_FLOATS: usize = 64 * 1024;
+        const MIN_ITEMS: usize = 32;
         let blocks = self.blocks();
         let fitting = (L2_WEIGHT_FLOATS / (self.block() * self.k_chunks().0)).clamp(1, blocks);
-        let groups = blocks.div_ceil(fitting);
+        let tiles = self.out_hw[1].div_ceil(self.tile_pixels());
+        let groups = blocks.div_ceil(fitting).max(MIN_ITEMS.div_ceil(tiles)).min(blocks);
         (blocks.div_ceil(groups), groups)
     }
 
