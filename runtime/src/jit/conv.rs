@@ -7,7 +7,8 @@
 //! - pixel vectors × channels: inputs loaded as vectors along a contiguous
 //!   NCHW row, each weight broadcast; results leave as whole vector stores
 //!   instead of one store per lane, which pays when the reduction is short
-//!   (1×1 convs).
+//!   (1×1 convs). A 1×1 conv runs over its whole plane as one row, each
+//!   tile's input copied into a contiguous panel first.
 //!
 //! The epilogue adds the bias, applies the fused stages and stores.
 
@@ -317,9 +318,10 @@ impl ConvSig {
     /// The kernel of a 1×1 conv over a packed input. A tile's input is one
     /// pixel vector per channel from planes often a multiple of 4 KiB apart,
     /// which share a few L1 sets and evict each other; so each work item
-    /// copies them once into a contiguous panel (a copy staged in memory
-    /// beforehand cost more than it saved: its writes doubled the traffic),
-    /// and all channel blocks of its group read that.
+    /// copies them into a contiguous panel on the stack, one K chunk at a
+    /// time, and all channel blocks of its group read that. (A whole packed
+    /// copy staged in memory beforehand costs a write and a second read of
+    /// the input: 0.6 ms for 256 channels of 56×56, half the conv's time.)
     fn generate_packed<'ctx>(
         &self,
         ir: &Ir<'ctx>,
