@@ -664,7 +664,18 @@ impl ConvSig {
     ) -> Res<()> {
         let out_elem = stages::output_elem(&self.stages, Elem::F32);
         let first_stage_buffer = 3 + self.bias as usize;
+        // The residual of the next tile along each row: a packed 1×1 conv
+        // reads it from hundreds of planes at once, more streams than the
+        // hardware prefetcher follows.
+        let residual = self.stages.iter().position(|s| *s == Stage::Residual).map(|i| {
+            let before: usize = self.stages[..i].iter().map(|s| s.buffers()).sum();
+            row.buffers[first_stage_buffer + before]
+        });
         for (acc, channels, elements) in places {
+            if let (Some(buffer), true) = (residual, self.pack_input) {
+                let next = ir.add(elements.base, ir.int(self.tile_pixels() as u64))?;
+                ir.prefetch(Elem::F32, buffer, next)?;
+            }
             let place = Place { channels, elements };
             let y = stages::emit(
                 ir,

@@ -272,6 +272,21 @@ impl<'ctx> Ir<'ctx> {
         self.b.build_call(function, &args, "")?.try_as_basic_value().basic().ok_or(BuilderError::UnsetPosition)
     }
 
+    /// Hints that element `index` of `base` will be read soon. The address
+    /// may lie past the buffer: a prefetch never faults.
+    pub fn prefetch(&self, elem: Elem, base: PointerValue<'ctx>, index: IntValue<'ctx>) -> Res<()> {
+        // SAFETY: a plain (not in-bounds) GEP only computes an address; the
+        // prefetch below does not dereference it.
+        let at = unsafe { self.b.build_gep(self.elem_type(elem), base, &[index], "")? };
+        let (read, keep) = (self.i32.const_zero(), self.i32.const_int(3, false));
+        let data = self.i32.const_int(1, false);
+        let function = Intrinsic::find("llvm.prefetch")
+            .and_then(|i| i.get_declaration(self.module, &[self.ptr.into()]))
+            .ok_or(BuilderError::UnsetPosition)?;
+        self.b.build_call(function, &[at.into(), read.into(), keep.into(), data.into()], "")?;
+        Ok(())
+    }
+
     /// `llvm.fma(a, b, c)` = a·b + c with one rounding.
     pub fn fma(&self, a: VectorValue<'ctx>, b: VectorValue<'ctx>, c: VectorValue<'ctx>) -> Res<VectorValue<'ctx>> {
         Ok(self.intrinsic("llvm.fma", a.get_type().into(), &[a.into(), b.into(), c.into()])?.into_vector_value())
