@@ -672,9 +672,12 @@ impl ConvSig {
             row.buffers[first_stage_buffer + before]
         });
         for (acc, channels, elements) in places {
-            if let (Some(buffer), true) = (residual, self.pack_input) {
+            if self.pack_input {
                 let next = ir.add(elements.base, ir.int(self.tile_pixels() as u64))?;
-                ir.prefetch(Elem::F32, buffer, next)?;
+                if let Some(buffer) = residual {
+                    ir.prefetch(Elem::F32, buffer, next, false)?;
+                }
+                ir.prefetch(out_elem, row.buffers[0], next, true)?;
             }
             let place = Place { channels, elements };
             let y = stages::emit(

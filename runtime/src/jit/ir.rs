@@ -272,13 +272,13 @@ impl<'ctx> Ir<'ctx> {
         self.b.build_call(function, &args, "")?.try_as_basic_value().basic().ok_or(BuilderError::UnsetPosition)
     }
 
-    /// Hints that element `index` of `base` will be read soon. The address
+    /// Hints that element `index` of `base` will be read (or written) soon. The address
     /// may lie past the buffer: a prefetch never faults.
-    pub fn prefetch(&self, elem: Elem, base: PointerValue<'ctx>, index: IntValue<'ctx>) -> Res<()> {
+    pub fn prefetch(&self, elem: Elem, base: PointerValue<'ctx>, index: IntValue<'ctx>, write: bool) -> Res<()> {
         // SAFETY: a plain (not in-bounds) GEP only computes an address; the
         // prefetch below does not dereference it.
         let at = unsafe { self.b.build_gep(self.elem_type(elem), base, &[index], "")? };
-        let (read, keep) = (self.i32.const_zero(), self.i32.const_int(3, false));
+        let (read, keep) = (self.i32.const_int(u64::from(write), false), self.i32.const_int(3, false));
         let data = self.i32.const_int(1, false);
         let function = Intrinsic::find("llvm.prefetch")
             .and_then(|i| i.get_declaration(self.module, &[self.ptr.into()]))
