@@ -596,6 +596,12 @@ impl ConvSig {
             let mut accs: Vec<VectorValue> = accs.into_iter().map(|a| a.into_vector_value()).collect();
             let input = ir.add_mul(source.base, c, source.channel)?;
             let weights = ir.add_mul(row.weights, c, taps * block)?;
+            if self.pack_input {
+                // The next channel block's weights, read from memory once
+                // per run in large layers: a block ahead is time enough.
+                let next_block = ir.add(weights, ir.int(self.cg as u64 * taps * block))?;
+                ir.prefetch(Elem::F32, weight_buf, next_block, false)?;
+            }
             for ky in 0..self.kernel[0] {
                 for kx in 0..self.kernel[1] {
                     let tap = (ky * self.kernel[1] + kx) as u64;
