@@ -43,6 +43,10 @@ pub(super) struct ConvSig {
     /// pixels of every input channel into a panel on the stack, then runs a
     /// group of channel blocks from there (see [`ConvSig::generate_packed`]).
     pub pack_input: bool,
+    /// A plane of short rows (7×7) runs as one work item per channel block,
+    /// its pixels cut into tiles across row ends (see
+    /// [`ConvSig::generate_plane`]).
+    pub whole_plane: bool,
     pub output_strides: [usize; 4],
     pub bias: bool,
     pub stages: Vec<Stage>,
@@ -63,33 +67,45 @@ pub(super) enum Tile {
     PixelVectors,
 }
 
-/// Picks the register tile for `og` output channels per group and rows of
-/// `wo` pixels (`contiguous`: stride 1 along rows of unit pixel stride).
+/// Picks the register tile for `og` output channels per group and `rows`
+/// rows of `wo` pixels (`contiguous`: stride 1 along rows of unit pixel
+/// stride).
 /// Accumulators fill the registers left after the loaded operands, a
 /// broadcast and one spare (without it LLVM spills broadcasts across the
 /// unrolled taps: 3.4 vs 2.8 ms for a 3×3 64→64 conv on AVX2).
-pub(super) fn blocking(
-    host: &Host,
-    og: usize,
-    wo: usize,
-    taps: usize,
-    contiguous: bool,
-) -> (usize, Tile, usize, usize) {
+pub(super) fn blocking(host: &Host, og: usize, [rows, wo]: [usize; 2], taps: usize, contiguous: bool) -> Blocking {
     let (lanes, registers) = (host.lanes as usize, host.registers as usize);
+    let blocking = |tile, mr, nr, whole_plane| Blocking { lanes, tile, mr, nr, whole_plane };
     if contiguous && taps == 1 {
         let nr = wo.div_ceil(lanes).clamp(1, 2);
         let mr = ((registers - nr - 2) / nr).clamp(1, og);
-        return (lanes, Tile::PixelVectors, mr, nr);
+        return blocking(Tile::PixelVectors, mr, nr, false);
     }
     let mr = og.div_ceil(lanes).clamp(1, 2);
     let nr = ((registers - mr - 3) / mr).clamp(1, wo.max(1));
-    // A short row the tile does not divide (7 pixels: 5 + 2) runs as one
-    // tile of one channel vector instead: a 2-pixel tile waits on FMA
-    // latency (3×3 512→512 at 7×7: 3.2 instead of 3.6 ms).
     if !wo.is_multiple_of(nr) && wo <= registers - 4 {
-        return (lanes, Tile::ChannelVectors, 1, wo);
+        // Short rows the tile does not divide (7 pixels: 5 + 2): over
+        // several rows, tiles run across row ends; a single row runs as one
+        // tile of one channel vector, since a 2-pixel tile waits on FMA
+        // latency (3×3 512→512 at 7×7: 3.2 instead of 3.6 ms).
+        // (With one channel vector, tiles of up to 12 pixels wait on their
+        // broadcasts instead: 3.4 against 3.1 ms for rows of 7.)
+        // A plane is one work item per channel block: small ones only.
+        if rows > 1 && mr > 1 && rows * wo <= 16 * nr {
+            return blocking(Tile::ChannelVectors, mr, nr, true);
+        }
+        return blocking(Tile::ChannelVectors, 1, wo, false);
     }
-    (lanes, Tile::ChannelVectors, mr, nr)
+    blocking(Tile::ChannelVectors, mr, nr, false)
+}
+
+/// The register blocking of a conv kernel: see [`ConvSig`]'s fields.
+pub(super) struct Blocking {
+    pub lanes: usize,
+    pub tile: Tile,
+    pub mr: usize,
+    pub nr: usize,
+    pub whole_plane: bool,
 }
 
 impl ConvSig {
@@ -131,6 +147,8 @@ impl ConvSig {
     pub fn items(&self) -> usize {
         let per_image = if self.pack_input {
             self.block_groups().1 * self.out_hw[1].div_ceil(self.tile_pixels())
+        } else if self.whole_plane {
+            self.blocks()
         } else {
             self.out_hw[0] * self.chunks() * self.blocks()
         };
@@ -281,6 +299,9 @@ impl ConvSig {
         if self.pack_input {
             return self.generate_packed(ir, function, &buffers);
         }
+        if self.whole_plane {
+            return self.generate_plane(ir, function, &buffers);
+        }
         let (wo, chunk, chunks, blocks) = (self.out_hw[1], self.chunk_pixels(), self.chunks(), self.blocks());
         ir.for_each_item(function, |item| {
             let ho = self.out_hw[0] as u64;
@@ -346,7 +367,7 @@ impl ConvSig {
             base: ir.int(0),
             channels: chunk,
             channel: w as u64,
-            pixel: 1,
+            pixels: Pixels::Step(1),
             whole_vectors: true,
         };
         ir.for_each_item(function, |item| {
@@ -392,6 +413,60 @@ impl ConvSig {
                     })?;
                     Ok(Vec::new())
                 })?;
+                Ok(())
+            })
+        })
+    }
+
+    /// The kernel of a conv over a plane of short rows. Rows of 7 pixels
+    /// cut into full tiles of 5 leave a 2-pixel tile that waits on the FMA
+    /// latency, and a row as one tile of one channel vector waits on its
+    /// loads (a broadcast per FMA); the plane's 49 pixels run as 9 tiles of
+    /// 5 across row ends and one of 4 instead (3×3 512→512 at 7×7: 2.63
+    /// instead of 3.08 ms).
+    fn generate_plane<'ctx>(
+        &self,
+        ir: &Ir<'ctx>,
+        function: FunctionValue<'ctx>,
+        buffers: &[PointerValue<'ctx>],
+    ) -> Res<()> {
+        let [ho, wo] = self.out_hw;
+        let [isb, isc, isr, isp] = self.input_strides.map(|s| s as u64);
+        let [_, _, osr, osp] = self.output_strides.map(|s| s as u64);
+        let (full, tail) = ((ho * wo) / self.nr, (ho * wo) % self.nr);
+        ir.for_each_item(function, |item| {
+            let (rest, ob) = ir.div_rem(item, self.blocks() as u64)?;
+            let (n, g) = ir.div_rem(rest, self.groups as u64)?;
+            let input = ir.add_mul(ir.mul(n, isb)?, g, self.cg as u64 * isc)?;
+            let row = self.block_row(ir, buffers, n, g, ob, ir.int(0))?;
+            // Tile `t` of `count` pixels: each pixel's offsets worked out
+            // once per tile, outside the reduction.
+            let tile = |t: IntValue<'ctx>, count: usize, valid: usize| {
+                let first = ir.mul(t, self.nr as u64)?;
+                let offsets = (0..count)
+                    .map(|p| {
+                        let (y, x) = ir.div_rem(ir.add(first, ir.int(p as u64))?, wo as u64)?;
+                        let at = ir.add_mul(ir.mul(y, self.stride[0] as u64 * isr)?, x, self.stride[1] as u64 * isp)?;
+                        Ok((at, ir.add_mul(ir.mul(y, osr)?, x, osp)?))
+                    })
+                    .collect::<Res<Vec<_>>>()?;
+                let source = Source {
+                    buffer: buffers[1],
+                    base: input,
+                    channels: self.cg,
+                    channel: isc,
+                    pixels: Pixels::At(offsets),
+                    whole_vectors: false,
+                };
+                self.tile(ir, function, &row, &source, None, ir.int(0), count, valid)
+            };
+            self.specialize_block(ir, function, ob, |valid| {
+                ir.counted_loop(function, ir.int(0), ir.int(full as u64), 1, Vec::new(), |t, _| {
+                    tile(t, self.nr, valid).map(|()| Vec::new())
+                })?;
+                if tail > 0 {
+                    tile(ir.int(full as u64), tail, valid)?;
+                }
                 Ok(())
             })
         })
@@ -498,8 +573,14 @@ impl ConvSig {
         let pixel = self.stride[1] as u64 * isp;
         let tile = |ox: IntValue<'ctx>, pixels: usize| {
             let base = ir.add_mul(input, ox, pixel)?;
-            let source =
-                Source { buffer: row.buffers[1], base, channels: self.cg, channel: isc, pixel, whole_vectors: false };
+            let source = Source {
+                buffer: row.buffers[1],
+                base,
+                channels: self.cg,
+                channel: isc,
+                pixels: Pixels::Step(pixel),
+                whole_vectors: false,
+            };
             self.tile(ir, function, row, &source, None, ox, pixels, valid)
         };
         let end = ir.add(first, ir.int((pixels / step * step) as u64))?;
@@ -555,7 +636,8 @@ impl ConvSig {
             .map(|(m, p)| {
                 let channel = (m * channels_per_m) as u64;
                 let channels = channels_of(m)?;
-                let base = ir.add(output, ir.int(channel * osc + (p * pixels_per_p) as u64 * osp))?;
+                let base = ir.add(output, ir.int(channel * osc))?;
+                let base = ir.add(base, source.pixels.output(ir, p * pixels_per_p, osp))?;
                 let elements = match self.tile {
                     Tile::ChannelVectors => {
                         let real = (valid - m * channels_per_m).min(self.lanes) as u32;
@@ -611,7 +693,7 @@ impl ConvSig {
                         ir.load(ty, Elem::F32, weight_buf, at)
                     };
                     let pixel = |p: usize| {
-                        let at = ir.add(input, ir.int(offset + (p * pixels_per_p) as u64 * source.pixel))?;
+                        let at = ir.add(ir.add(input, ir.int(offset))?, source.pixels.input(ir, p * pixels_per_p))?;
                         Ok::<_, BuilderError>(at)
                     };
                     match self.tile {
@@ -747,14 +829,14 @@ struct Row<'b, 'ctx> {
 }
 
 /// Where a tile reads its input: element `base` of `buffer` holds its first
-/// pixel of channel 0, channels `channel` and pixels `pixel` elements apart.
+/// pixel of channel 0, channels `channel` elements apart.
 struct Source<'ctx> {
     buffer: PointerValue<'ctx>,
     base: IntValue<'ctx>,
     /// Input channels the tile reduces over.
     channels: usize,
     channel: u64,
-    pixel: u64,
+    pixels: Pixels<'ctx>,
     /// Whole vectors can be loaded past the tile's last pixel (a panel,
     /// zero there), without a mask.
     whole_vectors: bool,
@@ -773,5 +855,29 @@ struct Sums<'ctx> {
 impl<'ctx> Sums<'ctx> {
     fn slot(&self, ir: &Ir<'ctx>, accumulator: usize, lanes: u32) -> Res<IntValue<'ctx>> {
         ir.add(self.at, ir.int((accumulator * lanes as usize) as u64))
+    }
+}
+
+/// Where pixel `p` of a tile is, relative to its first: along a row,
+/// `Step` elements apart in the input (and the output's pixel stride
+/// apart), or at its own (input, output) offsets.
+enum Pixels<'ctx> {
+    Step(u64),
+    At(Vec<(IntValue<'ctx>, IntValue<'ctx>)>),
+}
+
+impl<'ctx> Pixels<'ctx> {
+    fn input(&self, ir: &Ir<'ctx>, p: usize) -> IntValue<'ctx> {
+        match self {
+            Pixels::Step(step) => ir.int(p as u64 * step),
+            Pixels::At(offsets) => offsets[p].0,
+        }
+    }
+
+    fn output(&self, ir: &Ir<'ctx>, p: usize, pixel_stride: u64) -> IntValue<'ctx> {
+        match self {
+            Pixels::Step(_) => ir.int(p as u64 * pixel_stride),
+            Pixels::At(offsets) => offsets[p].1,
+        }
     }
 }

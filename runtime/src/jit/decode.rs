@@ -145,7 +145,8 @@ pub(super) fn conv_sig(
     } else {
         (None, a.strides, [h, wd])
     };
-    let (lanes, tile, mr, nr) = conv::blocking(Host::detect(), o / g, out_hw[1], kh * kw, stride[1] == 1);
+    let conv::Blocking { lanes, tile, mr, nr, whole_plane } =
+        conv::blocking(Host::detect(), o / g, out_hw, kh * kw, stride[1] == 1);
     let sig = ConvSig {
         batch: n,
         groups: g,
@@ -157,6 +158,7 @@ pub(super) fn conv_sig(
         out_hw,
         input_strides: [c * hs * ws, hs * ws, if pointwise { hs * ws } else { ws }, 1],
         pack_input: pointwise && ConvSig::panel_fits(cg, nr * lanes),
+        whole_plane,
         output_strides: [o * ho * wo, ho * wo, out_hw[1], 1],
         bias,
         stages,
@@ -183,7 +185,7 @@ pub(super) fn linear_sig(x: &TensorSpec, w: &TensorSpec, bias: bool, stages: Vec
     if k != kw {
         return Err(format!("weight tensor<{w}> does not match input tensor<{x}>"));
     }
-    let (lanes, tile, mr, nr) = conv::blocking(Host::detect(), m, n, 1, false);
+    let conv::Blocking { lanes, tile, mr, nr, .. } = conv::blocking(Host::detect(), m, [1, n], 1, false);
     let sig = ConvSig {
         batch: 1,
         groups: 1,
@@ -195,6 +197,7 @@ pub(super) fn linear_sig(x: &TensorSpec, w: &TensorSpec, bias: bool, stages: Vec
         out_hw: [1, n],
         input_strides: [0, 1, 0, k],
         pack_input: false,
+        whole_plane: false,
         output_strides: [0, 1, 0, m],
         bias,
         stages,
