@@ -112,6 +112,20 @@ fn conv_stride_and_asymmetric_padding() {
     Conv { strides: [2, 1], ..Conv::new(4, 8, 11, 2) }.check();
 }
 
+/// Small planes of short rows run as one work item per channel block,
+/// tiles across row ends: strided, grouped, batched, a partial last block.
+#[test]
+fn conv_whole_plane_tiles() {
+    for conv in [
+        Conv { n: 2, groups: 2, strides: [2, 2], padding: [1; 4], bias: true, ..Conv::new(24, 20, 14, 3) },
+        Conv { padding: [1; 4], ..Conv::new(16, 40, 7, 3) },
+    ] {
+        let source = conv.source("", "");
+        assert!(steps_of(&source)[0].1.contains("whole plane"), "{:?}", steps_of(&source));
+        check(&source, &conv.inputs());
+    }
+}
+
 #[test]
 fn conv_dilation() {
     Conv { dilations: [2, 3], padding: [2, 3, 2, 3], bias: true, ..Conv::new(6, 16, 12, 3) }.check();

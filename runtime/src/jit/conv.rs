@@ -422,8 +422,8 @@ impl ConvSig {
     /// cut into full tiles of 5 leave a 2-pixel tile that waits on the FMA
     /// latency, and a row as one tile of one channel vector waits on its
     /// loads (a broadcast per FMA); the plane's 49 pixels run as 9 tiles of
-    /// 5 across row ends and one of 4 instead (3×3 512→512 at 7×7: 2.63
-    /// instead of 3.08 ms).
+    /// 5 across row ends and one of 4 instead (3×3 512→512 at 7×7: 2.75
+    /// instead of 3.02 ms).
     fn generate_plane<'ctx>(
         &self,
         ir: &Ir<'ctx>,

@@ -306,7 +306,13 @@ impl Step {
                 sig.out_hw[0],
                 sig.out_hw[1],
                 sig.tile,
-                if sig.pack_input { " (packed input)" } else { "" },
+                if sig.pack_input {
+                    " (packed input)"
+                } else if sig.whole_plane {
+                    " (whole plane)"
+                } else {
+                    ""
+                },
                 sig.stages
             ),
             Kind::Map { sig, .. } => format!("jit map {:?}", sig.stages),
