@@ -143,7 +143,7 @@ impl ConvSig {
     /// Work items: per image and group, (output row, row chunk) × channel
     /// block. Consecutive items (one thread's share) share what their order
     /// keeps innermost: see [`ConvSig::blocks_inner`]. With a packed input:
-    /// group of channel blocks × tile.
+    /// group of channel blocks × tile; over a whole plane: channel block.
     pub fn items(&self) -> usize {
         let per_image = if self.pack_input {
             self.block_groups().1 * self.out_hw[1].div_ceil(self.tile_pixels())
@@ -291,7 +291,8 @@ impl ConvSig {
     }
 
     /// Generates the kernel: one work item is one row chunk of one
-    /// channel block, or with a packed input one tile of a group of blocks.
+    /// channel block, or with a packed input one tile of a group of blocks,
+    /// or over a whole plane one channel block.
     pub fn generate<'ctx>(&self, ir: &Ir<'ctx>, function: FunctionValue<'ctx>) -> Res<()> {
         let (table, _, _) = Ir::kernel_params(function);
         let count = self.buffers().len() as u64;
@@ -361,7 +362,8 @@ impl ConvSig {
         };
         let panel = stack(chunk * w, "panel")?;
         // Accumulators between K chunks: one tile's worth per block of the group.
-        let sums = (chunks > 1).then(|| stack(per_group * self.mr * self.nr * self.lanes, "sums")).transpose()?;
+        let tile_floats = self.mr * self.nr * self.lanes;
+        let sums = (chunks > 1).then(|| stack(per_group * tile_floats, "sums")).transpose()?;
         let source = Source {
             buffer: panel,
             base: ir.int(0),
@@ -393,17 +395,21 @@ impl ConvSig {
                         panel,
                         pixels,
                     )?;
+                    // Whether this K chunk is the first or the last, once per chunk.
+                    let bounds = sums
+                        .map(|buffer| {
+                            let first = ir.b.build_int_compare(IntPredicate::EQ, k, ir.int(0), "")?;
+                            let last = ir.b.build_int_compare(IntPredicate::EQ, k, ir.int(chunks as u64 - 1), "")?;
+                            Ok::<_, BuilderError>((buffer, first, last))
+                        })
+                        .transpose()?;
                     ir.counted_loop(function, first, end, 1, Vec::new(), |ob, _| {
                         let mut row = self.block_row(ir, buffers, n, g, ob, ir.int(0))?;
                         row.weights = ir.add_mul(row.weights, k, (chunk * self.block()) as u64)?;
-                        let sums = sums
-                            .map(|buffer| {
-                                let tile_floats = (self.mr * self.nr * self.lanes) as u64;
-                                let first_of_chunk = ir.b.build_int_compare(IntPredicate::EQ, k, ir.int(0), "")?;
-                                let last_of_chunk =
-                                    ir.b.build_int_compare(IntPredicate::EQ, k, ir.int(chunks as u64 - 1), "")?;
-                                let at = ir.mul(ir.b.build_int_sub(ob, first, "")?, tile_floats)?;
-                                Ok::<_, BuilderError>(Sums { buffer, at, first: first_of_chunk, last: last_of_chunk })
+                        let sums = bounds
+                            .map(|(buffer, first_chunk, last_chunk)| {
+                                let at = ir.mul(ir.b.build_int_sub(ob, first, "")?, tile_floats as u64)?;
+                                Ok::<_, BuilderError>(Sums { buffer, at, first: first_chunk, last: last_chunk })
                             })
                             .transpose()?;
                         self.specialize_block(ir, function, ob, |valid| {

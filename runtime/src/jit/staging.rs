@@ -4,10 +4,6 @@
 use super::workers::Workers;
 use std::sync::Mutex;
 
-/// Floats per 64-byte cache line: staged copies start on a line, so that
-/// aligned vector loads never straddle two.
-const LINE_FLOATS: usize = 16;
-
 pub(super) struct Staging {
     /// Input planes: channels of all images, and their height and width.
     hw: [usize; 2],
@@ -43,11 +39,11 @@ impl Staging {
 
     /// Floats the staged copy of `x` takes.
     fn staged_len(&self, x_len: usize) -> usize {
-        let planes = x_len / (self.hw[0] * self.hw[1]);
-        match self.layout {
-            Layout::Padded { padded: [h, w], .. } => planes * h * w,
-            Layout::Subsample { out: [h, w], .. } => planes * h * w,
-        }
+        let [h, w] = match self.layout {
+            Layout::Padded { padded, .. } => padded,
+            Layout::Subsample { out, .. } => out,
+        };
+        x_len / (self.hw[0] * self.hw[1]) * h * w
     }
 
     /// Calls `f` with `x` staged; a run that finds the kept buffer in use by
@@ -55,7 +51,10 @@ impl Staging {
     pub fn with_staged<R>(&self, x: &[f32], workers: &Workers, f: impl FnOnce(&[f32]) -> R) -> R {
         let len = self.staged_len(x.len());
         let (mut kept, mut fresh) = (self.scratch.try_lock().ok(), Vec::new());
-        let out = line_aligned(kept.as_deref_mut().unwrap_or(&mut fresh), len);
+        let out = kept.as_deref_mut().unwrap_or(&mut fresh);
+        if out.len() != len {
+            *out = vec![0.0; len];
+        }
         match self.layout {
             Layout::Padded { top, left, padded } => self.pad(x, out, top, left, padded, workers),
             Layout::Subsample { stride, out: out_hw } => self.subsample_into(x, out, stride, out_hw, workers),
@@ -92,14 +91,4 @@ impl Staging {
             }
         });
     }
-}
-
-/// `len` floats of `buffer` from its first cache-line boundary; a buffer
-/// of another length is replaced by a zeroed one.
-fn line_aligned(buffer: &mut Vec<f32>, len: usize) -> &mut [f32] {
-    if buffer.len() != len + LINE_FLOATS {
-        *buffer = vec![0.0; len + LINE_FLOATS];
-    }
-    let skip = buffer.as_ptr().align_offset(LINE_FLOATS * size_of::<f32>());
-    &mut buffer[skip..skip + len]
 }
