@@ -3,7 +3,7 @@
 
 mod jit_support;
 
-use jit_support::{check, random, random_int, ty};
+use jit_support::{check, random, random_int, run_both, ty};
 use ndarray::{ArrayD, IxDyn};
 use quant_dialect::tensor::ElemType;
 use quant_runtime::{
@@ -123,6 +123,20 @@ fn pooling() {
         check(&single(op, attrs, &[ty(&x, "f32")], &ty(&out, "f32")), &[random(&x, 1)]);
     }
     check(&single("global_avg_pool", "", &[ty(&x, "f32")], &ty(&[2, 3, 1, 1], "f32")), &[random(&x, 2)]);
+}
+
+/// A NaN in a max pooling window makes that window's maximum NaN (PyTorch's
+/// rule), whatever the other taps hold; windows without it are unaffected.
+#[test]
+fn max_pool_propagates_nan() {
+    let mut x = random(&[1, 1, 4, 20], 7).as_f32().unwrap().clone();
+    x[IxDyn(&[0, 0, 1, 9])] = f32::NAN;
+    let attrs = "{kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}";
+    let source = single("max_pool2d", attrs, &[ty(&[1, 1, 4, 20], "f32")], &ty(&[1, 1, 2, 10], "f32"));
+    let (jit, _) = run_both(&source, &[Tensor::F32(x)], 1);
+    for (at, v) in jit[0].as_f32().unwrap().indexed_iter() {
+        assert_eq!(v.is_nan(), (at[2], at[3]) == (0, 4), "output {at:?} = {v}");
+    }
 }
 
 #[test]

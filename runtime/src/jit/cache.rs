@@ -2,7 +2,7 @@
 //! by every executor of the process. Missing kernels are compiled in
 //! batches, one module per thread.
 
-use super::{conv::ConvSig, engine, host::Host, ir::Ir, kernel::Kernel, map::MapSig};
+use super::{conv::ConvSig, engine, host::Host, ir::Ir, kernel::Kernel, map::MapSig, pool::MaxPoolSig};
 use inkwell::values::FunctionValue;
 use std::{
     collections::HashMap,
@@ -14,6 +14,7 @@ use std::{
 pub(super) enum Signature {
     Conv(ConvSig),
     Map(MapSig),
+    MaxPool(MaxPoolSig),
 }
 
 impl Signature {
@@ -21,6 +22,7 @@ impl Signature {
         match self {
             Signature::Conv(s) => Kernel::new(address, s.buffers(), s.items()),
             Signature::Map(s) => Kernel::new(address, s.buffers(), s.rows),
+            Signature::MaxPool(s) => Kernel::new(address, s.buffers(), s.items()),
         }
     }
 
@@ -28,6 +30,7 @@ impl Signature {
         match self {
             Signature::Conv(s) => s.generate(ir, function),
             Signature::Map(s) => s.generate(ir, function),
+            Signature::MaxPool(s) => s.generate(ir, function),
         }
     }
 

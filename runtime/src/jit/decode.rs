@@ -5,6 +5,7 @@ use super::{
     conv::{self, ConvSig},
     host::Host,
     ir::Elem,
+    pool::MaxPoolSig,
     stages::{Stage, Unary},
     staging::Staging,
     step::StageArgs,
@@ -14,7 +15,7 @@ use melior::ir::{operation::OperationLike, OperationRef, Value, ValueLike};
 use quant_dialect::{
     qparams::QuantParams,
     tensor::ElemType,
-    views::{Activation, Conv2dAttrs},
+    views::{Activation, Conv2dAttrs, PoolAttrs},
     OpKind,
 };
 
@@ -110,6 +111,26 @@ pub(super) fn check_f32(spec: &TensorSpec, what: &str) -> Result<(), String> {
         return Err(format!("{what} must be a non-empty f32 tensor, got tensor<{spec}>"));
     }
     Ok(())
+}
+
+/// The kernel of a max_pool2d over an NCHW input `x` and its result shape.
+pub(super) fn max_pool_sig(op: &OperationRef, x: &TensorSpec) -> Result<(MaxPoolSig, Vec<usize>), String> {
+    check_f32(x, "input")?;
+    let a = PoolAttrs::from_op(op)?;
+    let &[n, c, h, w] = x.shape.as_slice() else {
+        return Err(format!("input must have rank 4, got tensor<{x}>"));
+    };
+    let [ho, wo] = a.output_hw(h, w).ok_or("the window does not fit the padded input")?;
+    let sig = MaxPoolSig {
+        planes: n * c,
+        in_hw: [h, w],
+        out_hw: [ho, wo],
+        kernel: a.kernel,
+        stride: a.strides,
+        top_left: [a.padding[0], a.padding[1]],
+        lanes: Host::detect().lanes as usize,
+    };
+    Ok((sig, vec![n, c, ho, wo]))
 }
 
 pub(super) fn conv_sig(

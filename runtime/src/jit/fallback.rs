@@ -1,17 +1,12 @@
-//! Ops run by plain Rust loops: pooling, softmax and data movement. They
-//! move or reduce data rather than compute, so JIT'ing them gains little.
+//! Ops run by plain Rust loops: average pooling, softmax and data
+//! movement. They move or reduce data rather than compute, and are rare in
+//! the models served, so JIT'ing them gains little.
 
 use crate::Tensor;
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn};
 use quant_dialect::views::PoolAttrs;
 
 use super::workers::Workers;
-
-#[derive(Clone, Copy)]
-pub(super) enum Pool {
-    Max,
-    Avg { count_include_pad: bool },
-}
 
 /// One axis of a pooling window: in-bounds taps `[lo, hi)` and the number
 /// of taps inside the padded input.
@@ -30,12 +25,11 @@ fn window(
     (lo, hi.max(lo), padded)
 }
 
-/// max_pool2d / avg_pool2d over an NCHW input into `out` (NCHW of
-/// `out_shape`), planes split over the workers.
-pub(super) fn pool2d(
+/// avg_pool2d over an NCHW input into `out` (NCHW of `out_shape`), planes
+/// split over the workers.
+pub(super) fn avg_pool2d(
     x: &ArrayD<f32>,
     a: &PoolAttrs,
-    pool: Pool,
     out_shape: &[usize],
     out: &mut [f32],
     workers: &Workers,
@@ -51,10 +45,8 @@ pub(super) fn pool2d(
     let windows = Windows {
         rows: (0..ho).map(|o| window(o, a.kernel[0], a.strides[0], a.padding[0], a.padding[2], h)).collect(),
         cols: (0..wo).map(|o| window(o, a.kernel[1], a.strides[1], a.padding[1], a.padding[3], w)).collect(),
-        column_taps: (0..a.kernel[1]).filter_map(|kx| column_tap(kx, a.strides[1], a.padding[1], w, wo)).collect(),
-        column_stride: a.strides[1],
         width: w,
-        pool,
+        count_include_pad: a.count_include_pad,
     };
     workers.split_mut(out, ho * wo, |first, output| {
         for (plane, out) in x[first * h * w..].chunks(h * w).zip(output.chunks_mut(ho * wo)) {
@@ -64,80 +56,30 @@ pub(super) fn pool2d(
     Ok(())
 }
 
-/// The output columns `[lo, hi)` whose window holds input column
-/// `first + (x - lo)·stride` at kernel column `kx`, if any.
-fn column_tap(kx: usize, stride: usize, left: usize, w: usize, wo: usize) -> Option<(usize, usize, usize)> {
-    // x·stride + kx - left must lie in [0, w).
-    let lo = left.saturating_sub(kx).div_ceil(stride);
-    let hi = ((w + left).checked_sub(kx + 1)? / stride + 1).min(wo);
-    (lo < hi).then(|| (lo, hi, lo * stride + kx - left))
-}
-
 /// The windows of one pooling op over an input plane of `width` columns.
 struct Windows {
     rows: Vec<(usize, usize, usize)>,
     cols: Vec<(usize, usize, usize)>,
-    /// Per kernel column with any input: see [`column_tap`].
-    column_taps: Vec<(usize, usize, usize)>,
-    column_stride: usize,
     width: usize,
-    pool: Pool,
+    count_include_pad: bool,
 }
 
 impl Windows {
-    /// Pools one plane: first down each window's rows into one row, then
-    /// across each window's columns (max: one kernel column at a time over
-    /// all outputs; both loops vectorize).
+    /// Averages one plane: first sums down each window's rows into one row
+    /// (in f64), then across each window's columns.
     fn pool_plane(&self, plane: &[f32], out: &mut [f32]) {
         let w = self.width;
-        let out_rows = self.rows.iter().zip(out.chunks_mut(self.cols.len()));
-        match self.pool {
-            Pool::Max => {
-                let mut column = vec![0.0f32; w];
-                for (&(y0, y1, _), out_row) in out_rows {
-                    column.fill(f32::NEG_INFINITY);
-                    for row in plane[y0 * w..y1 * w].chunks(w) {
-                        column.iter_mut().zip(row).for_each(|(m, &v)| *m = max_nan(*m, v));
-                    }
-                    out_row.fill(f32::NEG_INFINITY);
-                    for &(lo, hi, first) in &self.column_taps {
-                        let out = &mut out_row[lo..hi];
-                        match self.column_stride {
-                            1 => max_into(out, column[first..].iter()),
-                            2 => max_into(out, column[first..].chunks(2).map(|pair| &pair[0])),
-                            s => max_into(out, column[first..].iter().step_by(s)),
-                        }
-                    }
-                }
+        let mut column = vec![0.0f64; w];
+        for (&(y0, y1, ph), out_row) in self.rows.iter().zip(out.chunks_mut(self.cols.len())) {
+            column.fill(0.0);
+            for row in plane[y0 * w..y1 * w].chunks(w) {
+                column.iter_mut().zip(row).for_each(|(s, &v)| *s += f64::from(v));
             }
-            Pool::Avg { count_include_pad } => {
-                let mut column = vec![0.0f64; w];
-                for (&(y0, y1, ph), out_row) in out_rows {
-                    column.fill(0.0);
-                    for row in plane[y0 * w..y1 * w].chunks(w) {
-                        column.iter_mut().zip(row).for_each(|(s, &v)| *s += f64::from(v));
-                    }
-                    for (&(x0, x1, pw), y) in self.cols.iter().zip(out_row) {
-                        let count = if count_include_pad { ph * pw } else { (y1 - y0) * (x1 - x0) };
-                        *y = (column[x0..x1].iter().sum::<f64>() / count as f64) as f32;
-                    }
-                }
+            for (&(x0, x1, pw), y) in self.cols.iter().zip(out_row) {
+                let count = if self.count_include_pad { ph * pw } else { (y1 - y0) * (x1 - x0) };
+                *y = (column[x0..x1].iter().sum::<f64>() / count as f64) as f32;
             }
         }
-    }
-}
-
-fn max_into<'a>(out: &mut [f32], values: impl Iterator<Item = &'a f32>) {
-    out.iter_mut().zip(values).for_each(|(m, &v)| *m = max_nan(*m, v));
-}
-
-/// The larger of two values; NaN wins, as in PyTorch. Both tests always
-/// run (`|`, not `||`): a select without branches, which vectorizes.
-fn max_nan(m: f32, v: f32) -> f32 {
-    if (v > m) | v.is_nan() {
-        v
-    } else {
-        m
     }
 }
 

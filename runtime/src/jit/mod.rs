@@ -5,10 +5,11 @@
 //! weights packed at load time, with the element-wise ops that consume
 //! their result (bias, activations, batch norm, residual add, Q/DQ) fused
 //! into its epilogue; other element-wise chains run as vectorized map
-//! kernels; pooling, softmax and data movement run as Rust loops. Kernels are
-//! cached per signature for the life of the process. Work items are split
-//! over worker threads started once per process and thread count; result
-//! storage is recycled as soon as the last reader of a value has run.
+//! kernels, max pooling as its own kernel; average pooling, softmax and
+//! data movement run as Rust loops. Kernels are cached per signature for
+//! the life of the process. Work items are split over worker threads
+//! started once per process and thread count; result storage is recycled
+//! as soon as the last reader of a value has run.
 //!
 //! ```
 //! use quant_runtime::{jit::{Executor, Options}, Tensor};
@@ -35,6 +36,7 @@ mod kernel;
 mod map;
 mod peak;
 mod plan;
+mod pool;
 mod stages;
 mod staging;
 mod step;

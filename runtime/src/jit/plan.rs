@@ -8,10 +8,10 @@ use super::{
     buffers::BufferPool,
     cache::{self, Signature},
     decode::{
-        check_result, conv_sig, key, linear_sig, name_of, op_error, operand, quant_args, result, spec_of, stage_shape,
-        unary_of,
+        check_result, conv_sig, key, linear_sig, max_pool_sig, name_of, op_error, operand, quant_args, result, spec_of,
+        stage_shape, unary_of,
     },
-    fallback::{Movement, Pool},
+    fallback::Movement,
     host::Host,
     ir::Elem,
     map::MapSig,
@@ -368,13 +368,11 @@ impl Lowering {
                 (Kind::Map { sig, input }, args)
             }
             OpKind::MaxPool2d => {
-                (Kind::Pool { input: single_input()?, attrs: PoolAttrs::from_op(head)?, pool: Pool::Max }, args)
+                let (sig, shape) = max_pool_sig(head, input_spec)?;
+                check_result(&shape, Elem::F32, spec)?;
+                (Kind::MaxPool { sig, input: single_input()? }, args)
             }
-            OpKind::AvgPool2d => {
-                let attrs = PoolAttrs::from_op(head)?;
-                let pool = Pool::Avg { count_include_pad: attrs.count_include_pad };
-                (Kind::Pool { input: single_input()?, attrs, pool }, args)
-            }
+            OpKind::AvgPool2d => (Kind::AvgPool { input: single_input()?, attrs: PoolAttrs::from_op(head)? }, args),
             OpKind::GlobalAvgPool => (Kind::GlobalAvgPool { input: single_input()? }, args),
             OpKind::Softmax => {
                 let rank = input_spec.shape.len();

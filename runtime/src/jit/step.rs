@@ -5,9 +5,10 @@ use super::{
     buffers::BufferPool,
     cache::Signature,
     conv::ConvSig,
-    fallback::{self, Movement, Pool},
+    fallback::{self, Movement},
     kernel::{Buf, BufMut, Kernel},
     map::MapSig,
+    pool::MaxPoolSig,
     stages::Stage,
     staging::Staging,
     workers::Workers,
@@ -49,10 +50,13 @@ pub(super) enum Kind {
         sig: MapSig,
         input: usize,
     },
-    Pool {
+    MaxPool {
+        sig: MaxPoolSig,
+        input: usize,
+    },
+    AvgPool {
         input: usize,
         attrs: PoolAttrs,
-        pool: Pool,
     },
     GlobalAvgPool {
         input: usize,
@@ -112,7 +116,8 @@ impl Step {
         let mut slots = match &self.kind {
             Kind::Conv { input, weight, .. } => vec![*input, *weight],
             Kind::Map { input, .. }
-            | Kind::Pool { input, .. }
+            | Kind::MaxPool { input, .. }
+            | Kind::AvgPool { input, .. }
             | Kind::GlobalAvgPool { input }
             | Kind::Softmax { input, .. } => {
                 vec![*input]
@@ -253,9 +258,13 @@ impl Step {
                 buffers.extend(params.iter().map(|b| Buf::F32(b)));
                 self.kernel_output(pool, |out| self.kernel()?.run(out, &buffers, workers))?
             }
-            Kind::Pool { input, attrs, pool: kind } => {
+            Kind::MaxPool { input, .. } => {
+                let x = buf(values, *input)?;
+                self.kernel_output(pool, |out| self.kernel()?.run(out, &[x], workers))?
+            }
+            Kind::AvgPool { input, attrs } => {
                 let x = f32_input(*input)?;
-                self.f32_output(pool, |out| fallback::pool2d(x, attrs, *kind, &self.spec.shape, out, workers))?
+                self.f32_output(pool, |out| fallback::avg_pool2d(x, attrs, &self.spec.shape, out, workers))?
             }
             Kind::GlobalAvgPool { input } => {
                 let x = f32_input(*input)?;
@@ -280,6 +289,7 @@ impl Step {
         match &self.kind {
             Kind::Conv { sig, .. } => Some(Signature::Conv(ConvSig::clone(sig))),
             Kind::Map { sig, .. } => Some(Signature::Map(sig.clone())),
+            Kind::MaxPool { sig, .. } => Some(Signature::MaxPool(sig.clone())),
             _ => None,
         }
     }
@@ -316,7 +326,8 @@ impl Step {
                 sig.stages
             ),
             Kind::Map { sig, .. } => format!("jit map {:?}", sig.stages),
-            Kind::Pool { .. } | Kind::GlobalAvgPool { .. } => "rust pool".into(),
+            Kind::MaxPool { sig, .. } => format!("jit max pool {}x{}/s{}", sig.kernel[0], sig.kernel[1], sig.stride[0]),
+            Kind::AvgPool { .. } | Kind::GlobalAvgPool { .. } => "rust pool".into(),
             Kind::Softmax { .. } => "rust softmax".into(),
             Kind::Movement { .. } => "rust data movement".into(),
         }
