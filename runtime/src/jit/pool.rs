@@ -105,7 +105,8 @@ impl MaxPoolSig {
     ) -> Res<()> {
         let (lanes, w) = (self.lanes, self.in_hw[1]);
         let start = ir.splat_f32(f64::NEG_INFINITY, lanes as u32)?;
-        let chunk = |x: IntValue<'ctx>, valid: usize| -> Res<()> {
+        each_vector(ir, function, w, lanes, |j, valid| {
+            let x = ir.mul(j, lanes as u64)?;
             let maxima = ir.counted_loop(function, first, end, 1, vec![start.into()], |y, carried| {
                 let at = ir.add(ir.add_mul(plane, y, w as u64)?, x)?;
                 let v =
@@ -114,15 +115,7 @@ impl MaxPoolSig {
             })?;
             let at = Lanes { base: ir.add(x, ir.int(self.top_left[1] as u64))?, stride: 1, valid: valid as u32 };
             ir.store_lanes(Elem::F32, row, &at, maxima[0].into_vector_value())
-        };
-        let full = (w / lanes * lanes) as u64;
-        ir.counted_loop(function, ir.int(0), ir.int(full), lanes as u64, Vec::new(), |x, _| {
-            chunk(x, lanes).map(|()| Vec::new())
-        })?;
-        if w % lanes != 0 {
-            chunk(ir.int(full), w % lanes)?;
-        }
-        Ok(())
+        })
     }
 
     /// Writes output row `output` from the row on the stack: per output
@@ -136,7 +129,7 @@ impl MaxPoolSig {
         output: IntValue<'ctx>,
     ) -> Res<()> {
         let (lanes, sw, wo) = (self.lanes, self.stride[1], self.out_hw[1]);
-        let vector = |j: IntValue<'ctx>, valid: usize| -> Res<()> {
+        each_vector(ir, function, wo, lanes, |j, valid| {
             let first = ir.mul(j, (lanes * sw) as u64)?;
             let mut maxima = ir.splat_f32(f64::NEG_INFINITY, lanes as u32)?;
             for kx in 0..self.kernel[1] {
@@ -145,16 +138,27 @@ impl MaxPoolSig {
             }
             let at = Lanes { base: ir.add_mul(output, j, lanes as u64)?, stride: 1, valid: valid as u32 };
             ir.store_lanes(Elem::F32, out, &at, maxima)
-        };
-        let full = wo / lanes;
-        ir.counted_loop(function, ir.int(0), ir.int(full as u64), 1, Vec::new(), |j, _| {
-            vector(j, lanes).map(|()| Vec::new())
-        })?;
-        if wo % lanes != 0 {
-            vector(ir.int(full as u64), wo % lanes)?;
-        }
-        Ok(())
+        })
     }
+}
+
+/// Emits `body(j, valid lanes)` for vector `j` of a row of `len` elements:
+/// a loop over the whole vectors, then the partial last one.
+fn each_vector<'ctx>(
+    ir: &Ir<'ctx>,
+    function: FunctionValue<'ctx>,
+    len: usize,
+    lanes: usize,
+    mut body: impl FnMut(IntValue<'ctx>, usize) -> Res<()>,
+) -> Res<()> {
+    let full = len / lanes;
+    ir.counted_loop(function, ir.int(0), ir.int(full as u64), 1, Vec::new(), |j, _| {
+        body(j, lanes).map(|()| Vec::new())
+    })?;
+    if !len.is_multiple_of(lanes) {
+        body(ir.int(full as u64), len % lanes)?;
+    }
+    Ok(())
 }
 
 /// `lanes` elements of `row` from `first`, `stride` apart: one wide load,
