@@ -131,6 +131,14 @@ fn conv_dilation() {
     Conv { dilations: [2, 3], padding: [2, 3, 2, 3], bias: true, ..Conv::new(6, 16, 12, 3) }.check();
 }
 
+/// Windows of more than 9 taps loop over their kernel rows: a 7×7 stem
+/// (strided, padded) and a dilated 4×3 window.
+#[test]
+fn conv_large_windows_loop_over_kernel_rows() {
+    Conv { strides: [2, 2], padding: [3; 4], bias: true, ..Conv::new(3, 16, 20, 7) }.check();
+    Conv { k: [4, 3], dilations: [2, 1], padding: [3, 1, 3, 1], ..Conv::new(5, 12, 13, 4) }.check();
+}
+
 #[test]
 fn conv_groups_and_depthwise() {
     Conv { groups: 4, bias: true, padding: [1; 4], ..Conv::new(16, 32, 9, 3) }.check();
