@@ -658,8 +658,9 @@ impl ConvSig {
                     Tile::PixelVectors => Lanes { base, stride: osp, valid: lanes_of_p(p) },
                 };
                 // Channel m of the last, partial block does not exist.
-                let tested =
-                    self.tile == Tile::PixelVectors && m >= self.og % self.block() && self.og % self.block() != 0;
+                let tested = self.tile == Tile::PixelVectors
+                    && m >= self.og % self.block()
+                    && !self.og.is_multiple_of(self.block());
                 Ok(Output { acc: m * p_count + p, channels, elements, channel: tested.then_some(m) })
             })
             .collect::<Res<Vec<_>>>()?;
