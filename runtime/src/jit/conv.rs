@@ -657,7 +657,7 @@ impl ConvSig {
                     }
                     Tile::PixelVectors => Lanes { base, stride: osp, valid: lanes_of_p(p) },
                 };
-                // Channel m of the last, partial block does not exist.
+                // Channel m may be missing from the last block: tested at the store.
                 let tested = self.tile == Tile::PixelVectors
                     && m >= self.og % self.block()
                     && !self.og.is_multiple_of(self.block());
