@@ -10,19 +10,19 @@ mod output;
 
 use clap::Parser;
 use cli::Cli;
-use std::{io::IsTerminal, process::ExitCode};
+use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<_> = std::env::args_os().collect();
     let job: Box<dyn FnOnce() -> ExitCode + Send> = match onnx_cmd::parse(&args) {
         Some(Ok(command)) => {
-            init_logging(0);
+            quant_cli_logging::init(0);
             Box::new(move || onnx_cmd::run(command))
         }
         Some(Err(code)) => return code,
         None => match Cli::try_parse_from(&args) {
             Ok(cli) => {
-                init_logging(cli.verbose);
+                quant_cli_logging::init(cli.verbose);
                 Box::new(move || cli::run(cli))
             }
             Err(e) => {
@@ -41,21 +41,4 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
-}
-
-fn init_logging(verbose: u8) {
-    let default = match verbose {
-        0 => "warn",
-        1 => "info",
-        _ => "debug",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_target(false)
-        .without_time()
-        .init();
 }

@@ -14,7 +14,7 @@ mod profile;
 mod run;
 
 use clap::{Parser, Subcommand};
-use std::{io::IsTerminal, process::ExitCode};
+use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
 #[command(name = "qrun", version, about = "Run, compare and benchmark quant-dialect models")]
@@ -48,7 +48,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    init_logging(cli.verbose);
+    quant_cli_logging::init(cli.verbose);
     let result = match cli.command {
         Command::Run(args) => run::main(args),
         Command::Compare(args) => compare::main(args),
@@ -63,17 +63,4 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
-}
-
-fn init_logging(verbose: u8) {
-    let default = ["warn", "info", "debug"][usize::from(verbose.min(2))];
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_target(false)
-        .without_time()
-        .init();
 }
