@@ -439,7 +439,6 @@ impl ConvSig {
         let [ho, wo] = self.out_hw;
         let [isb, isc, isr, isp] = self.input_strides.map(|s| s as u64);
         let [_, _, osr, osp] = self.output_strides.map(|s| s as u64);
-        let (full, tail) = ((ho * wo) / self.nr, (ho * wo) % self.nr);
         ir.for_each_item(function, |item| {
             let (rest, ob) = ir.div_rem(item, self.blocks() as u64)?;
             let (n, g) = ir.div_rem(rest, self.groups as u64)?;
@@ -467,13 +466,7 @@ impl ConvSig {
                 self.tile(ir, function, &row, &source, None, ir.int(0), count, valid)
             };
             self.specialize_block(ir, function, ob, |valid| {
-                ir.counted_loop(function, ir.int(0), ir.int(full as u64), 1, Vec::new(), |t, _| {
-                    tile(t, self.nr, valid).map(|()| Vec::new())
-                })?;
-                if tail > 0 {
-                    tile(ir.int(full as u64), tail, valid)?;
-                }
-                Ok(())
+                ir.pieces(function, ho * wo, self.nr, |t, count| tile(t, count, valid))
             })
         })
     }
@@ -540,10 +533,11 @@ impl ConvSig {
         let [osb, osc, osr, _] = self.output_strides.map(|s| s as u64);
         let blocks = self.blocks() as u64;
         let weights = ir.mul(ir.add_mul(ob, g, blocks)?, (self.cg * self.taps() * self.block()) as u64)?;
-        let params = ir.add_mul(ir.mul(ob, self.block() as u64)?, g, self.padded_og() as u64)?;
-        let channel = ir.add_mul(ir.mul(ob, self.block() as u64)?, g, self.og as u64)?;
+        let first_channel = ir.mul(ob, self.block() as u64)?;
+        let params = ir.add_mul(first_channel, g, self.padded_og() as u64)?;
+        let channel = ir.add_mul(first_channel, g, self.og as u64)?;
         let output = ir.add_mul(ir.add_mul(ir.mul(n, osb)?, oy, osr)?, channel, osc)?;
-        Ok(Row { buffers, weights, params, output, first_channel: ir.mul(ob, self.block() as u64)? })
+        Ok(Row { buffers, weights, params, output, first_channel })
     }
 
     /// Emits `body(valid channels)` for block `ob`: the last block, when
@@ -595,12 +589,7 @@ impl ConvSig {
             };
             self.tile(ir, function, row, &source, None, ox, pixels, valid)
         };
-        let end = ir.add(first, ir.int((pixels / step * step) as u64))?;
-        ir.counted_loop(function, first, end, step as u64, Vec::new(), |ox, _| tile(ox, step).map(|()| Vec::new()))?;
-        if !pixels.is_multiple_of(step) {
-            tile(end, pixels % step)?;
-        }
-        Ok(())
+        ir.pieces(function, pixels, step, |t, count| tile(ir.add_mul(first, t, step as u64)?, count))
     }
 
     /// One register tile of `pixels` output pixels from column `ox`, its

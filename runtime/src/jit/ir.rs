@@ -304,6 +304,24 @@ impl<'ctx> Ir<'ctx> {
         Ok(self.b.build_select(mask, then, a, "")?.into_vector_value())
     }
 
+    /// Emits `body(i, width)` for piece `i` of `len` elements cut into
+    /// pieces of `width`: a loop over the whole pieces, then the partial
+    /// last one (`len % width` elements), if any.
+    pub fn pieces(
+        &self,
+        function: FunctionValue<'ctx>,
+        len: usize,
+        width: usize,
+        mut body: impl FnMut(IntValue<'ctx>, usize) -> Res<()>,
+    ) -> Res<()> {
+        let whole = self.int((len / width) as u64);
+        self.counted_loop(function, self.int(0), whole, 1, Vec::new(), |i, _| body(i, width).map(|()| Vec::new()))?;
+        if !len.is_multiple_of(width) {
+            body(whole, len % width)?;
+        }
+        Ok(())
+    }
+
     /// A counted loop `for i in (start..end).step_by(step)` carrying
     /// `carried` values through phis; `body` returns their next values.
     pub fn counted_loop(

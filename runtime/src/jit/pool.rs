@@ -105,7 +105,7 @@ impl MaxPoolSig {
     ) -> Res<()> {
         let (lanes, w) = (self.lanes, self.in_hw[1]);
         let start = ir.splat_f32(f64::NEG_INFINITY, lanes as u32)?;
-        each_vector(ir, function, w, lanes, |j, valid| {
+        ir.pieces(function, w, lanes, |j, valid| {
             let x = ir.mul(j, lanes as u64)?;
             let maxima = ir.counted_loop(function, first, end, 1, vec![start.into()], |y, carried| {
                 let at = ir.add(ir.add_mul(plane, y, w as u64)?, x)?;
@@ -129,7 +129,7 @@ impl MaxPoolSig {
         output: IntValue<'ctx>,
     ) -> Res<()> {
         let (lanes, sw, wo) = (self.lanes, self.stride[1], self.out_hw[1]);
-        each_vector(ir, function, wo, lanes, |j, valid| {
+        ir.pieces(function, wo, lanes, |j, valid| {
             let first = ir.mul(j, (lanes * sw) as u64)?;
             let mut maxima = ir.splat_f32(f64::NEG_INFINITY, lanes as u32)?;
             for kx in 0..self.kernel[1] {
@@ -140,25 +140,6 @@ impl MaxPoolSig {
             ir.store_lanes(Elem::F32, out, &at, maxima)
         })
     }
-}
-
-/// Emits `body(j, valid lanes)` for vector `j` of a row of `len` elements:
-/// a loop over the whole vectors, then the partial last one.
-fn each_vector<'ctx>(
-    ir: &Ir<'ctx>,
-    function: FunctionValue<'ctx>,
-    len: usize,
-    lanes: usize,
-    mut body: impl FnMut(IntValue<'ctx>, usize) -> Res<()>,
-) -> Res<()> {
-    let full = len / lanes;
-    ir.counted_loop(function, ir.int(0), ir.int(full as u64), 1, Vec::new(), |j, _| {
-        body(j, lanes).map(|()| Vec::new())
-    })?;
-    if !len.is_multiple_of(lanes) {
-        body(ir.int(full as u64), len % lanes)?;
-    }
-    Ok(())
 }
 
 /// `lanes` elements of `row` from `first`, `stride` apart: one wide load,

@@ -77,7 +77,8 @@ pub(super) struct Step {
     pub kind: Kind,
     /// Parameters of the fused stages (conv and map steps).
     pub args: Vec<StageArgs>,
-    /// The compiled kernel of conv and map steps (attached after lowering).
+    /// The compiled kernel of conv, map and max pooling steps (attached
+    /// after lowering).
     pub kernel: Option<Kernel>,
     /// The kernel's parameter buffers (see [`Step::params`]), made once at
     /// lowering when they come from constants alone.
@@ -157,7 +158,7 @@ impl Step {
 
     /// The buffers a conv or map kernel takes after its input (and
     /// weights): a conv's bias, then the fused stages' parameters, spread
-    /// over a conv's padded channels.
+    /// over a conv's padded channels (none for other kernels).
     fn params<'v>(&'v self, values: &'v Values) -> Result<Vec<Cow<'v, [f32]>>, String> {
         if let Some(params) = &self.params {
             return Ok(params.iter().map(|p| Cow::Borrowed(p.as_slice())).collect());
@@ -252,15 +253,11 @@ impl Step {
                     None => run(x)?,
                 }
             }
-            Kind::Map { input, .. } => {
+            Kind::Map { input, .. } | Kind::MaxPool { input, .. } => {
                 let mut buffers = vec![buf(values, *input)?];
                 let params = self.params(values)?;
                 buffers.extend(params.iter().map(|b| Buf::F32(b)));
                 self.kernel_output(pool, |out| self.kernel()?.run(out, &buffers, workers))?
-            }
-            Kind::MaxPool { input, .. } => {
-                let x = buf(values, *input)?;
-                self.kernel_output(pool, |out| self.kernel()?.run(out, &[x], workers))?
             }
             Kind::AvgPool { input, attrs } => {
                 let x = f32_input(*input)?;

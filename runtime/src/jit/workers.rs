@@ -195,17 +195,21 @@ impl Runs {
 mod tests {
     use super::*;
 
+    /// Whether one `share` call over `items` items ran each exactly once.
+    fn runs_each_once(workers: &Workers, items: usize) -> bool {
+        let counts: Vec<AtomicUsize> = (0..items).map(|_| AtomicUsize::new(0)).collect();
+        workers.share(counts.len(), &|begin, end| {
+            counts[begin..end].iter().for_each(|c| {
+                c.fetch_add(1, Ordering::Relaxed);
+            })
+        });
+        counts.iter().all(|c| c.load(Ordering::Relaxed) == 1)
+    }
+
     #[test]
     fn share_runs_every_item_once() {
         for threads in [1, 2, 3] {
-            let workers = Workers::new(threads).unwrap();
-            let counts: Vec<AtomicUsize> = (0..1000).map(|_| AtomicUsize::new(0)).collect();
-            workers.share(counts.len(), &|begin, end| {
-                counts[begin..end].iter().for_each(|c| {
-                    c.fetch_add(1, Ordering::Relaxed);
-                })
-            });
-            assert!(counts.iter().all(|c| c.load(Ordering::Relaxed) == 1), "{threads} threads");
+            assert!(runs_each_once(&Workers::new(threads).unwrap(), 1000), "{threads} threads");
         }
     }
 
@@ -216,13 +220,7 @@ mod tests {
     fn calls_in_a_row_and_after_pauses_run_every_item_once() {
         let workers = Workers::new(3).unwrap();
         for call in 0..400 {
-            let counts: Vec<AtomicUsize> = (0..call % 37 + 1).map(|_| AtomicUsize::new(0)).collect();
-            workers.share(counts.len(), &|begin, end| {
-                counts[begin..end].iter().for_each(|c| {
-                    c.fetch_add(1, Ordering::Relaxed);
-                })
-            });
-            assert!(counts.iter().all(|c| c.load(Ordering::Relaxed) == 1), "call {call}");
+            assert!(runs_each_once(&workers, call % 37 + 1), "call {call}");
             if call % 50 == 0 {
                 std::thread::sleep(SPIN * 3);
             }
