@@ -203,11 +203,7 @@ impl Lowering {
     /// axis. Also returns that axis (the one per-channel parameters index).
     fn chain<'c, 'a>(&self, head: &OperationRef<'c, 'a>) -> (Vec<OperationRef<'c, 'a>>, Option<usize>) {
         let none = (Vec::new(), None);
-        if !self.fuse {
-            return none;
-        }
         let Some(kind) = OpKind::of(head) else { return none };
-        let Ok(mut flowing) = result(head) else { return none };
         let (mut elem, mut axis, axis_fixed) = match kind {
             OpKind::Conv2d | OpKind::Linear => (Elem::F32, Some(1), true),
             _ => match operand(head, 0).ok().and_then(|x| stage_shape(head, x)) {
@@ -215,6 +211,11 @@ impl Lowering {
                 None => return none,
             },
         };
+        // Unfused, a head still indexes its own parameters by its axis.
+        let Ok(mut flowing) = result(head) else { return none };
+        if !self.fuse {
+            return (Vec::new(), axis);
+        }
         let mut chain = Vec::new();
         loop {
             let users = ffi::users(flowing);

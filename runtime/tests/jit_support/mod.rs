@@ -37,12 +37,14 @@ pub fn random_int(elem: ElemType, shape: &[usize], seed: u64) -> Tensor {
 
 /// Runs `main` of `source` with the JIT (`threads`) and with the interpreter.
 pub fn run_both(source: &str, inputs: &[Tensor], threads: usize) -> (Vec<Tensor>, Vec<Tensor>) {
+    run_with(source, inputs, Options { threads, ..Options::default() })
+}
+
+/// Runs `main` of `source` with the JIT (`options`) and with the interpreter.
+pub fn run_with(source: &str, inputs: &[Tensor], options: Options) -> (Vec<Tensor>, Vec<Tensor>) {
     let context = quant_dialect::create_context().expect("context");
     let module = quant_dialect::parse_source(&context, source, "test.mlir").expect("the test source parses");
-    let jit = Executor::compile(&module, "main", Options { threads, ..Options::default() })
-        .expect("compiles")
-        .run(inputs)
-        .expect("JIT runs");
+    let jit = Executor::compile(&module, "main", options).expect("compiles").run(inputs).expect("JIT runs");
     let reference = Interpreter::new(&module, "main").expect("lowers").run(inputs).expect("interpreter runs");
     (jit, reference)
 }
@@ -71,22 +73,26 @@ pub fn cosine(a: &Tensor, b: &Tensor) -> f64 {
 
 /// Asserts that the JIT matches the interpreter within 1e-5 relative on
 /// f32 results and within one quantization step on integer results, with
-/// one thread and with two.
+/// one thread and with two, and with one thread and every op in its own
+/// kernel (the `--no-fusion` baseline).
 pub fn check(source: &str, inputs: &[Tensor]) {
-    for threads in [1, 2] {
-        let (jit, reference) = run_both(source, inputs, threads);
+    for (threads, fuse) in [(1, true), (2, true), (1, false)] {
+        let (jit, reference) = run_with(source, inputs, Options { threads, fuse });
         assert_eq!(jit.len(), reference.len());
         for (k, (a, b)) in jit.iter().zip(&reference).enumerate() {
             assert_eq!(a.spec(), b.spec(), "result #{k}");
             match (a, b) {
                 (Tensor::F32(_), Tensor::F32(_)) => {
                     let e = relative_error(a, b);
-                    assert!(e <= 1e-5, "result #{k}: relative error {e:e} ({threads} threads)\n{source}");
+                    assert!(e <= 1e-5, "result #{k}: relative error {e:e} ({threads} threads, fuse {fuse})\n{source}");
                 }
                 _ => {
                     let (a, b) = (a.as_int().unwrap(), b.as_int().unwrap());
                     let steps = a.iter().zip(b).map(|(x, y)| (x - y).abs()).max().unwrap_or(0);
-                    assert!(steps <= 1, "result #{k}: {steps} quantization steps apart ({threads} threads)\n{source}");
+                    assert!(
+                        steps <= 1,
+                        "result #{k}: {steps} quantization steps apart ({threads} threads, fuse {fuse})\n{source}"
+                    );
                 }
             }
         }
