@@ -2,7 +2,8 @@
 //! JIT engine, beside the machine's FMA peak.
 
 use crate::{
-    flops, inputs,
+    compare::values,
+    flops, inputs, metrics,
     model::{self, EngineArgs, Model},
     profile, Outcome,
 };
@@ -13,6 +14,10 @@ const MIN_WARMUP: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Steps listed by --profile (all of them go to --json).
 const PROFILE_TOP: usize = 15;
+
+/// The cosine similarity below which a model and its baseline compute
+/// different things (the loosest whole-graph criterion: quantized graphs).
+const MIN_COSINE: f64 = 0.99;
 use indicatif::{ProgressBar, ProgressStyle};
 use quant_runtime::{jit, Tensor};
 use serde::Serialize;
@@ -90,8 +95,9 @@ fn load(path: &str, args: &Args, how: EngineArgs, given: Option<&[Tensor]>) -> R
     Ok(Loaded { path: path.to_string(), model, how, inputs, work, compile_ms })
 }
 
-/// Times `m` over `--iters` runs after the warm-up.
-fn time_runs(m: &Loaded, args: &Args, progress: bool) -> Result<Vec<f64>, String> {
+/// Times `m` over `--iters` runs after the warm-up; also returns the
+/// outputs of the last run.
+fn time_runs(m: &Loaded, args: &Args, progress: bool) -> Result<(Vec<f64>, Vec<Tensor>), String> {
     let start = Instant::now();
     let mut runs = 0;
     while runs < args.warmup || (runs > 0 && start.elapsed() < MIN_WARMUP) {
@@ -102,15 +108,15 @@ fn time_runs(m: &Loaded, args: &Args, progress: bool) -> Result<Vec<f64>, String
     let bar = if progress { ProgressBar::new(iters as u64) } else { ProgressBar::hidden() };
     bar.set_style(ProgressStyle::with_template("{msg} {bar:30} {pos}/{len}").expect("valid template"));
     bar.set_message(m.path.clone());
-    let mut times = Vec::with_capacity(iters);
+    let (mut times, mut outputs) = (Vec::with_capacity(iters), Vec::new());
     for _ in 0..iters {
         let t = Instant::now();
-        m.model.run(&m.inputs)?;
+        outputs = m.model.run(&m.inputs)?;
         times.push(t.elapsed().as_secs_f64() * 1e3);
         bar.inc(1);
     }
     bar.finish_and_clear();
-    Ok(times)
+    Ok((times, outputs))
 }
 
 /// Loads, times and summarizes one model. One model at a time: runs right
@@ -122,10 +128,29 @@ fn measure(
     how: EngineArgs,
     given: Option<&[Tensor]>,
     progress: bool,
-) -> Result<Measurement, String> {
+) -> Result<(Measurement, Vec<Tensor>), String> {
     let loaded = load(path, args, how, given)?;
-    let times = time_runs(&loaded, args, progress)?;
-    summarize(&loaded, times, args)
+    let (times, outputs) = time_runs(&loaded, args, progress)?;
+    Ok((summarize(&loaded, times, args)?, outputs))
+}
+
+/// How far the model's outputs are from the baseline's, over all outputs:
+/// the largest relative error and the least cosine similarity.
+#[derive(Serialize)]
+struct Agreement {
+    max_rel: f64,
+    cosine: f64,
+}
+
+fn agreement(outputs: &[Tensor], baseline: &[Tensor]) -> Result<Agreement, String> {
+    if outputs.len() != baseline.len() || outputs.iter().zip(baseline).any(|(a, b)| a.spec() != b.spec()) {
+        return Err("the model and the baseline return different result types".into());
+    }
+    let reports = outputs.iter().zip(baseline).map(|(a, b)| metrics::compare(&values(a), &values(b), 0.0, 0.0));
+    Ok(reports.fold(Agreement { max_rel: 0.0, cosine: 1.0 }, |acc, r| Agreement {
+        max_rel: acc.max_rel.max(r.max_rel),
+        cosine: acc.cosine.min(r.cosine),
+    }))
 }
 
 fn summarize(m: &Loaded, mut times: Vec<f64>, args: &Args) -> Result<Measurement, String> {
@@ -167,19 +192,31 @@ pub fn main(args: Args) -> Result<Outcome, String> {
     };
     let progress = !args.json && std::io::stderr().is_terminal();
     let baseline_how = EngineArgs { no_fusion: args.how.no_fusion || args.baseline_no_fusion, ..args.how };
-    let main = measure(&args.model, &args, args.how, given.as_deref(), progress)?;
+    let (main, outputs) = measure(&args.model, &args, args.how, given.as_deref(), progress)?;
     let baseline =
         args.baseline.as_deref().map(|b| measure(b, &args, baseline_how, given.as_deref(), progress)).transpose()?;
+    // A speedup means something only when both compute the same function.
+    let agreement = baseline.as_ref().map(|(_, b)| agreement(&outputs, b)).transpose()?;
+    let baseline = baseline.map(|(m, _)| m);
+    let disagree = agreement.as_ref().is_some_and(|a| a.cosine.is_nan() || a.cosine < MIN_COSINE);
+    let outcome = if disagree { Outcome::CheckFailed } else { Outcome::Ok };
+    if let (true, Some(a)) = (disagree, &agreement) {
+        eprintln!(
+            "qrun: error: the outputs of the model and the baseline disagree (cosine {:.6} < {MIN_COSINE}): the speedup compares different computations",
+            a.cosine
+        );
+    }
     let speedup = baseline.as_ref().map(|b| b.median_ms / main.median_ms);
     if args.json {
         let report = serde_json::json!({
             "cpu": host.cpu, "fma_peak_gflops_per_core": peak,
             "median_ms": main.median_ms, "min_ms": main.min_ms, "max_ms": main.max_ms,
             "iters": main.iters, "threads": main.threads, "fusion": main.fusion, "gflops": main.gflops, "compile_ms": main.compile_ms,
-            "model": main.model, "baseline": baseline, "speedup": speedup, "profile": main.profile,
+            "model": main.model, "baseline": baseline, "speedup": speedup, "agreement": agreement,
+            "profile": main.profile,
         });
         println!("{report}");
-        return Ok(Outcome::Ok);
+        return Ok(outcome);
     }
     println!("host {} ({} f32 lanes), FMA peak {peak:.1} GFLOP/s per core", host.cpu, host.lanes);
     for m in std::iter::once(&main).chain(baseline.as_ref()) {
@@ -200,8 +237,8 @@ pub fn main(args: Args) -> Result<Outcome, String> {
             profile::print(table, PROFILE_TOP);
         }
     }
-    if let Some(s) = speedup {
-        println!("speedup over the baseline: {s:.2}x");
+    if let (Some(s), Some(a)) = (speedup, &agreement) {
+        println!("speedup over the baseline: {s:.2}x (outputs: max rel {:.2e}, cosine {:.6})", a.max_rel, a.cosine);
     }
-    Ok(Outcome::Ok)
+    Ok(outcome)
 }

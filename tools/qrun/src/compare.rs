@@ -64,7 +64,8 @@ struct OutputReport {
     pass: bool,
 }
 
-fn values(tensor: &Tensor) -> Vec<f64> {
+/// The elements of a tensor as f64.
+pub fn values(tensor: &Tensor) -> Vec<f64> {
     match tensor {
         Tensor::F32(a) => a.iter().map(|&x| f64::from(x)).collect(),
         Tensor::Int { data, .. } => data.iter().map(|&x| f64::from(x)).collect(),

@@ -98,6 +98,28 @@ fn bench_json_has_the_documented_fields() {
 }
 
 #[test]
+fn bench_checks_that_the_baseline_computes_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.mlir"), dir.path().join("b.mlir"));
+    std::fs::write(&a, RELU).unwrap();
+    std::fs::write(&b, RELU.replace("quant.relu", "quant.relu6")).unwrap();
+    let bench = |baseline: &Path| {
+        qrun(&["bench", s(&a), "--baseline", s(baseline), "--iters", "2", "--warmup", "0", "--threads", "1", "--json"])
+    };
+    let same = bench(&b);
+    assert!(same.status.success(), "{}", stderr(&same));
+    let report: serde_json::Value = serde_json::from_slice(&same.stdout).unwrap();
+    assert_eq!(report["agreement"]["max_rel"], 0.0, "{report}");
+    assert!(report["speedup"].is_number());
+    // min(x, 0) against max(x, 0): orthogonal outputs (cosine 0).
+    let negative_part = "quant.clip\"(%x) {min = -1.0 : f32, max = 0.0 : f32}";
+    std::fs::write(&b, RELU.replace("quant.relu\"(%x)", negative_part)).unwrap();
+    let differ = bench(&b);
+    assert_eq!(differ.status.code(), Some(1));
+    assert!(stderr(&differ).contains("disagree (cosine"), "{}", stderr(&differ));
+}
+
+#[test]
 fn bench_profile_times_every_step() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("relu.mlir");
