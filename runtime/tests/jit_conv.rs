@@ -176,21 +176,21 @@ fn conv_fused_with_bias_and_activations() {
 #[test]
 fn conv_1x1_pixel_vector_tiles() {
     for conv in [
-        Conv { bias: true, ..Conv::new(24, 40, 7, 1) },
-        Conv { n: 2, ..Conv::new(5, 3, 2, 1) },
-        Conv { groups: 2, bias: true, ..Conv::new(8, 14, 5, 1) },
-        Conv::new(3, 70, 4, 1),
+        Conv { bias: true, ..Conv::new(24, 40, 9, 1) },
+        Conv { n: 2, ..Conv::new(5, 3, 9, 1) },
+        Conv { groups: 2, bias: true, ..Conv::new(8, 14, 10, 1) },
+        Conv::new(3, 70, 9, 1),
         // Strided: the kernel runs unstrided on a subsampled copy.
-        Conv { strides: [2, 2], bias: true, ..Conv::new(16, 24, 13, 1) },
-        Conv { n: 2, groups: 2, strides: [3, 2], ..Conv::new(6, 10, 10, 1) },
+        Conv { strides: [2, 2], bias: true, ..Conv::new(16, 24, 17, 1) },
+        Conv { n: 2, groups: 2, strides: [3, 2], ..Conv::new(6, 10, 25, 1) },
         // Many input channels: the plane runs in several chunks (2 × 98).
         Conv { bias: true, ..Conv::new(256, 20, 14, 1) },
         // Weights beyond one L2-sized group of channel blocks: each tile
         // runs in two work items, the second ending with a partial block;
         // the reduction runs in 4 K chunks of 256 channels.
-        Conv { bias: true, ..Conv::new(1024, 70, 3, 1) },
+        Conv { bias: true, ..Conv::new(1024, 70, 9, 1) },
         // 263 channels have no divisor to chunk them by: one K chunk.
-        Conv::new(263, 9, 4, 1),
+        Conv::new(263, 9, 9, 1),
     ] {
         let source = conv.source("", "");
         let steps = steps_of(&source);
@@ -205,12 +205,33 @@ fn conv_1x1_pixel_vector_tiles() {
     check(&source, &conv.inputs());
 }
 
-/// The convs the fused-epilogue tests run: channel-vector and pixel-vector
+#[test]
+fn conv_1x1_small_planes_read_a_pixel_major_copy() {
+    for conv in [
+        Conv { bias: true, ..Conv::new(24, 40, 7, 1) },
+        Conv { n: 2, ..Conv::new(5, 3, 2, 1) },
+        Conv { groups: 2, bias: true, ..Conv::new(8, 14, 5, 1) },
+        // Strided: only the pixels read are copied.
+        Conv { strides: [2, 2], bias: true, ..Conv::new(16, 24, 13, 1) },
+        Conv { n: 2, groups: 2, strides: [3, 2], ..Conv::new(6, 10, 10, 1) },
+        // The most input channels a pixel-major copy takes.
+        Conv { bias: true, ..Conv::new(1024, 70, 3, 1) },
+    ] {
+        let source = conv.source("", "");
+        let steps = steps_of(&source);
+        assert!(steps[0].1.contains("ChannelVectors") && steps[0].1.contains("pixel-major"), "{steps:?}");
+        check(&source, &conv.inputs());
+    }
+}
+
+/// The convs the fused-epilogue tests run: channel-vector tiles (a 3×3
+/// conv, and a 1×1 conv over a small plane, pixel-major) and pixel-vector
 /// tiles, the latter also over enough input channels to reduce in K chunks
 /// (the epilogue runs after the last).
-fn epilogue_convs(c: usize, o: usize, hw: usize) -> [Conv; 3] {
+fn epilogue_convs(c: usize, o: usize, hw: usize) -> [Conv; 4] {
     [
         Conv { padding: [1; 4], bias: true, ..Conv::new(c, o, hw, 3) },
+        Conv { bias: true, ..Conv::new(c, o, 7, 1) },
         Conv { bias: true, ..Conv::new(c, o, hw, 1) },
         Conv { bias: true, ..Conv::new(c * 64, o, hw, 1) },
     ]
@@ -218,7 +239,7 @@ fn epilogue_convs(c: usize, o: usize, hw: usize) -> [Conv; 3] {
 
 #[test]
 fn conv_fused_with_residual_add_and_relu() {
-    for conv in epilogue_convs(16, 16, 8) {
+    for conv in epilogue_convs(16, 16, 9) {
         conv_with_residual_add_and_relu(&conv);
     }
 }
@@ -244,7 +265,7 @@ fn conv_with_residual_add_and_relu(conv: &Conv) {
 
 #[test]
 fn conv_fused_with_batch_norm_and_fake_quant() {
-    for conv in epilogue_convs(8, 12, 7) {
+    for conv in epilogue_convs(8, 12, 9) {
         conv_with_batch_norm_and_fake_quant(&conv);
     }
 }

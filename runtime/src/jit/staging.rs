@@ -1,5 +1,6 @@
 //! The copy of an NCHW input a conv kernel reads instead of the input:
-//! zero padded, or only every stride-th pixel for a strided 1×1 conv.
+//! zero padded, only every stride-th pixel for a strided 1×1 conv, or
+//! pixel-major for a 1×1 conv over a small plane.
 
 use super::workers::Workers;
 use std::sync::Mutex;
@@ -20,6 +21,10 @@ enum Layout {
     /// Rows and columns `0, stride, 2·stride, …`, `out` of them: a strided
     /// 1×1 conv then runs as an unstrided one over a dense input.
     Subsample { stride: [usize; 2], out: [usize; 2] },
+    /// Each image's pixels `0, stride, 2·stride, …` (`out` of them per
+    /// dimension) one after the other, each with all its channels side by
+    /// side (NHWC).
+    PixelMajor { stride: [usize; 2], out: [usize; 2], channels: usize },
 }
 
 impl Staging {
@@ -33,6 +38,16 @@ impl Staging {
         Self::new(hw, Layout::Subsample { stride, out: out_hw })
     }
 
+    /// Pixels `0, stride, 2·stride, …` of `x`, `out_hw` of them, each with
+    /// its `channels` side by side.
+    pub fn pixel_major(hw: [usize; 2], stride: [usize; 2], out_hw: [usize; 2], channels: usize) -> Self {
+        Self::new(hw, Layout::PixelMajor { stride, out: out_hw, channels })
+    }
+
+    pub fn is_pixel_major(&self) -> bool {
+        matches!(self.layout, Layout::PixelMajor { .. })
+    }
+
     fn new(hw: [usize; 2], layout: Layout) -> Self {
         Staging { hw, layout, scratch: Mutex::default() }
     }
@@ -41,7 +56,7 @@ impl Staging {
     fn staged_len(&self, x_len: usize) -> usize {
         let [h, w] = match self.layout {
             Layout::Padded { padded, .. } => padded,
-            Layout::Subsample { out, .. } => out,
+            Layout::Subsample { out, .. } | Layout::PixelMajor { out, .. } => out,
         };
         x_len / (self.hw[0] * self.hw[1]) * h * w
     }
@@ -58,6 +73,9 @@ impl Staging {
         match self.layout {
             Layout::Padded { top, left, padded } => self.pad(x, out, top, left, padded, workers),
             Layout::Subsample { stride, out: out_hw } => self.subsample_into(x, out, stride, out_hw, workers),
+            Layout::PixelMajor { stride, out: out_hw, channels } => {
+                self.pixel_major_into(x, out, stride, out_hw, channels)
+            }
         }
         f(out)
     }
@@ -71,6 +89,27 @@ impl Staging {
                 }
             }
         });
+    }
+
+    /// Small planes only: one thread copies them.
+    fn pixel_major_into(
+        &self,
+        x: &[f32],
+        out: &mut [f32],
+        [sy, sx]: [usize; 2],
+        [ho, wo]: [usize; 2],
+        channels: usize,
+    ) {
+        let [h, w] = self.hw;
+        let images = x.chunks(channels * h * w).zip(out.chunks_mut(channels * ho * wo));
+        for (image, staged) in images {
+            for (c, plane) in image.chunks(h * w).enumerate() {
+                for (p, pixel) in staged.chunks_mut(channels).enumerate() {
+                    let (y, x) = (p / wo, p % wo);
+                    pixel[c] = plane[y * sy * w + x * sx];
+                }
+            }
+        }
     }
 
     fn subsample_into(

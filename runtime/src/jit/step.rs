@@ -303,7 +303,7 @@ impl Step {
     /// What runs the step, for logs and tests.
     pub fn describe(&self) -> String {
         match &self.kind {
-            Kind::Conv { sig, .. } => format!(
+            Kind::Conv { sig, staging, .. } => format!(
                 "jit conv, {}x{}/s{} {}->{} at {}x{}, {:?} tiles{}, fused {:?}",
                 sig.kernel[0],
                 sig.kernel[1],
@@ -315,6 +315,8 @@ impl Step {
                 sig.tile,
                 if sig.pack_input {
                     " (packed input)"
+                } else if staging.as_ref().is_some_and(Staging::is_pixel_major) {
+                    " (pixel-major input)"
                 } else if sig.whole_plane {
                     " (whole plane)"
                 } else {
