@@ -806,7 +806,7 @@ impl ConvSig {
                 Some(m) => {
                     let channel = ir.add(row.first_channel, ir.int(*m as u64))?;
                     let exists = ir.b.build_int_compare(IntPredicate::ULT, channel, ir.int(self.og as u64), "")?;
-                    branch(ir, function, exists, |exists| if exists { store() } else { Ok(()) })?;
+                    when(ir, function, exists, store)?;
                 }
             }
         }
@@ -851,6 +851,22 @@ fn branch<'ctx>(
         body(partial)?;
         ir.b.build_unconditional_branch(done)?;
     }
+    ir.b.position_at_end(done);
+    Ok(())
+}
+
+/// Emits `body` where `condition` holds.
+fn when<'ctx>(
+    ir: &Ir<'ctx>,
+    function: FunctionValue<'ctx>,
+    condition: IntValue<'ctx>,
+    body: impl FnOnce() -> Res<()>,
+) -> Res<()> {
+    let (then, done) = (ir.ctx.append_basic_block(function, "then"), ir.ctx.append_basic_block(function, "done"));
+    ir.b.build_conditional_branch(condition, then, done)?;
+    ir.b.position_at_end(then);
+    body()?;
+    ir.b.build_unconditional_branch(done)?;
     ir.b.position_at_end(done);
     Ok(())
 }
