@@ -8,7 +8,9 @@
 //!   NCHW row, each weight broadcast; results leave as whole vector stores
 //!   instead of one store per lane, which pays when the reduction is short
 //!   (1×1 convs). A 1×1 conv runs over its whole plane as one row, each
-//!   tile's input copied into a contiguous panel first.
+//!   tile's input copied into a contiguous panel first. Over a small plane
+//!   (7×7), where pixel vectors would leave lanes idle, it reads a
+//!   pixel-major copy with channel-vector tiles instead.
 //!
 //! The epilogue adds the bias, applies the fused stages and stores.
 
