@@ -44,6 +44,7 @@ impl Staging {
         Self::new(hw, Layout::PixelMajor { stride, out: out_hw, channels })
     }
 
+    /// Whether the copy is pixel-major (step descriptions name it).
     pub fn is_pixel_major(&self) -> bool {
         matches!(self.layout, Layout::PixelMajor { .. })
     }

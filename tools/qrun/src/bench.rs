@@ -7,6 +7,10 @@ use crate::{
     model::{self, EngineArgs, Model},
     profile, Outcome,
 };
+use indicatif::{ProgressBar, ProgressStyle};
+use quant_runtime::{jit, Tensor};
+use serde::Serialize;
+use std::{io::IsTerminal, path::PathBuf, time::Instant};
 
 /// Warm-up lasts at least this long (when --warmup is not 0): runs in the
 /// first second after loading a large model were seen 20% slower here.
@@ -18,10 +22,6 @@ const PROFILE_TOP: usize = 15;
 /// The cosine similarity below which a model and its baseline compute
 /// different things (the loosest whole-graph criterion: quantized graphs).
 const MIN_COSINE: f64 = 0.99;
-use indicatif::{ProgressBar, ProgressStyle};
-use quant_runtime::{jit, Tensor};
-use serde::Serialize;
-use std::{io::IsTerminal, path::PathBuf, time::Instant};
 
 /// Measure a model's latency (median of --iters runs after --warmup).
 #[derive(clap::Args, Debug)]
