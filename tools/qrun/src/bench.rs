@@ -2,7 +2,7 @@
 //! JIT engine, beside the machine's FMA peak.
 
 use crate::{
-    compare::values,
+    compare::paired,
     flops, inputs, metrics,
     model::{self, EngineArgs, Model},
     profile, Outcome,
@@ -142,11 +142,8 @@ struct Agreement {
     cosine: f64,
 }
 
-fn agreement(outputs: &[Tensor], baseline: &[Tensor]) -> Result<Agreement, String> {
-    if outputs.len() != baseline.len() || outputs.iter().zip(baseline).any(|(a, b)| a.spec() != b.spec()) {
-        return Err("the model and the baseline return different result types".into());
-    }
-    let reports = outputs.iter().zip(baseline).map(|(a, b)| metrics::compare(&values(a), &values(b), 0.0, 0.0));
+fn agreement(model: (&str, &[Tensor]), baseline: (&str, &[Tensor])) -> Result<Agreement, String> {
+    let reports = paired(model, baseline)?.into_iter().map(|(a, b)| metrics::compare(&a, &b, 0.0, 0.0));
     Ok(reports.fold(Agreement { max_rel: 0.0, cosine: 1.0 }, |acc, r| Agreement {
         max_rel: acc.max_rel.max(r.max_rel),
         cosine: acc.cosine.min(r.cosine),
@@ -196,7 +193,11 @@ pub fn main(args: Args) -> Result<Outcome, String> {
     let baseline =
         args.baseline.as_deref().map(|b| measure(b, &args, baseline_how, given.as_deref(), progress)).transpose()?;
     // A speedup means something only when both compute the same function.
-    let agreement = baseline.as_ref().map(|(_, b)| agreement(&outputs, b)).transpose()?;
+    let agreement = baseline
+        .as_ref()
+        .zip(args.baseline.as_deref())
+        .map(|((_, b), name)| agreement((&args.model, &outputs), (name, b)))
+        .transpose()?;
     let baseline = baseline.map(|(m, _)| m);
     let disagree = agreement.as_ref().is_some_and(|a| a.cosine.is_nan() || a.cosine < MIN_COSINE);
     let outcome = if disagree { Outcome::CheckFailed } else { Outcome::Ok };

@@ -64,12 +64,33 @@ struct OutputReport {
     pass: bool,
 }
 
-/// The elements of a tensor as f64.
-pub fn values(tensor: &Tensor) -> Vec<f64> {
+fn values(tensor: &Tensor) -> Vec<f64> {
     match tensor {
         Tensor::F32(a) => a.iter().map(|&x| f64::from(x)).collect(),
         Tensor::Int { data, .. } => data.iter().map(|&x| f64::from(x)).collect(),
     }
+}
+
+/// One result of two models, as f64 values.
+type Pair = (Vec<f64>, Vec<f64>);
+
+/// The results of models `a` and `b` (by name) side by side as f64
+/// values, result by result; fails when they differ in number or type.
+pub fn paired((a, out_a): (&str, &[Tensor]), (b, out_b): (&str, &[Tensor])) -> Result<Vec<Pair>, String> {
+    if out_a.len() != out_b.len() {
+        return Err(format!("'{a}' returns {} results, '{b}' returns {}", out_a.len(), out_b.len()));
+    }
+    out_a
+        .iter()
+        .zip(out_b)
+        .enumerate()
+        .map(|(index, (x, y))| {
+            if x.spec() != y.spec() {
+                return Err(format!("result #{index}: tensor<{}> vs tensor<{}>", x.spec(), y.spec()));
+            }
+            Ok((values(x), values(y)))
+        })
+        .collect()
 }
 
 impl Args {
@@ -96,15 +117,8 @@ pub fn main(args: Args) -> Result<Outcome, String> {
         inputs::from_files(&args.inputs, a.inputs())?
     };
     let (out_a, out_b) = (a.run(&inputs)?, b.run(&inputs)?);
-    if out_a.len() != out_b.len() {
-        return Err(format!("'{}' returns {} results, '{}' returns {}", args.a, out_a.len(), args.b, out_b.len()));
-    }
     let mut reports = Vec::new();
-    for (index, (x, y)) in out_a.iter().zip(&out_b).enumerate() {
-        if x.spec() != y.spec() {
-            return Err(format!("result #{index}: tensor<{}> vs tensor<{}>", x.spec(), y.spec()));
-        }
-        let (va, vb) = (values(x), values(y));
+    for (index, (x, (va, vb))) in out_a.iter().zip(paired((&args.a, &out_a), (&args.b, &out_b))?).enumerate() {
         let report = metrics::compare(&va, &vb, args.rtol, args.atol);
         let top5_equal = match x.shape() {
             [_, classes] if *classes >= 5 => Some(metrics::top_k(&va, *classes, 5) == metrics::top_k(&vb, *classes, 5)),
