@@ -214,8 +214,9 @@ fn conv_1x1_small_planes_read_a_pixel_major_copy() {
         // Strided: only the pixels read are copied.
         Conv { strides: [2, 2], bias: true, ..Conv::new(16, 24, 13, 1) },
         Conv { n: 2, groups: 2, strides: [3, 2], ..Conv::new(6, 10, 10, 1) },
-        // The most input channels a pixel-major copy takes.
-        Conv { bias: true, ..Conv::new(1024, 70, 3, 1) },
+        // Enough input channels to reduce in K chunks, with a last block
+        // of 6 channels.
+        Conv { bias: true, ..Conv::new(1024, 70, 7, 1) },
     ] {
         let source = conv.source("", "");
         let steps = steps_of(&source);
@@ -225,13 +226,14 @@ fn conv_1x1_small_planes_read_a_pixel_major_copy() {
 }
 
 /// The convs the fused-epilogue tests run: channel-vector tiles (a 3×3
-/// conv, and a 1×1 conv over a small plane, pixel-major) and pixel-vector
-/// tiles, the latter also over enough input channels to reduce in K chunks
-/// (the epilogue runs after the last).
-fn epilogue_convs(c: usize, o: usize, hw: usize) -> [Conv; 4] {
+/// conv, and 1×1 convs over a small plane, pixel-major) and pixel-vector
+/// tiles; a 1×1 conv of either kind also over enough input channels to
+/// reduce in K chunks (the epilogue runs after the last).
+fn epilogue_convs(c: usize, o: usize, hw: usize) -> [Conv; 5] {
     [
         Conv { padding: [1; 4], bias: true, ..Conv::new(c, o, hw, 3) },
         Conv { bias: true, ..Conv::new(c, o, 7, 1) },
+        Conv { bias: true, ..Conv::new(c * 64, o, 7, 1) },
         Conv { bias: true, ..Conv::new(c, o, hw, 1) },
         Conv { bias: true, ..Conv::new(c * 64, o, hw, 1) },
     ]

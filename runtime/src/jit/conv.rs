@@ -133,6 +133,11 @@ impl ConvSig {
         2.0 * outputs as f64 * (self.cg * self.taps()) as f64
     }
 
+    /// Accumulator floats of one tile.
+    fn tile_floats(&self) -> usize {
+        self.mr * self.nr * self.lanes
+    }
+
     pub fn blocks(&self) -> usize {
         self.og.div_ceil(self.block())
     }
@@ -199,7 +204,7 @@ impl ConvSig {
     fn chunk_pixels(&self) -> usize {
         const INPUT_FLOATS: usize = 32 * 1024;
         let wo = self.out_hw[1];
-        let per_pixel = self.cg * self.kernel[0] * self.stride[1];
+        let per_pixel = self.k_chunks().0 * self.kernel[0] * self.stride[1];
         let step = self.tile_pixels();
         let widest = ((INPUT_FLOATS / per_pixel / step).max(1) * step).min(wo);
         let chunks = wo.div_ceil(widest);
@@ -306,6 +311,10 @@ impl ConvSig {
             return self.generate_plane(ir, function, &buffers);
         }
         let (wo, chunk, chunks, blocks) = (self.out_hw[1], self.chunk_pixels(), self.chunks(), self.blocks());
+        // Accumulators between K chunks: one tile's worth per tile of a row chunk.
+        let sums = (self.k_chunks().1 > 1)
+            .then(|| stack(ir, chunk.div_ceil(self.tile_pixels()) * self.tile_floats(), "sums"))
+            .transpose()?;
         ir.for_each_item(function, |item| {
             let ho = self.out_hw[0] as u64;
             let (rest, ob, oy, k) = if self.blocks_inner() {
@@ -333,7 +342,7 @@ impl ConvSig {
             self.specialize_block(ir, function, ob, |valid| {
                 specialize(ir, function, last_chunk, |partial_chunk| {
                     let pixels = if partial_chunk { pixel_tail } else { chunk };
-                    self.row(ir, function, &row, input, first, pixels, valid)
+                    self.row(ir, function, &row, input, sums, first, pixels, valid)
                 })
             })
         })
@@ -356,16 +365,10 @@ impl ConvSig {
         let tiles = pixels.div_ceil(w);
         let (per_group, groups) = self.block_groups();
         let (chunk, chunks) = self.k_chunks();
-        let stack = |floats: usize, name: &str| -> Res<PointerValue<'ctx>> {
-            let array = ir.b.build_array_alloca(ir.f32, ir.int(floats as u64), name)?;
-            let alignment = array.as_instruction().map(|i| i.set_alignment(64));
-            alignment.transpose().map_err(|_| BuilderError::UnsetPosition)?;
-            Ok(array)
-        };
-        let panel = stack(chunk * w, "panel")?;
+        let panel = stack(ir, chunk * w, "panel")?;
         // Accumulators between K chunks: one tile's worth per block of the group.
-        let tile_floats = self.mr * self.nr * self.lanes;
-        let sums = (chunks > 1).then(|| stack(per_group * tile_floats, "sums")).transpose()?;
+        let tile_floats = self.tile_floats();
+        let sums = (chunks > 1).then(|| stack(ir, per_group * tile_floats, "sums")).transpose()?;
         let source = Source {
             buffer: panel,
             base: ir.int(0),
@@ -397,14 +400,7 @@ impl ConvSig {
                         panel,
                         pixels,
                     )?;
-                    // Whether this K chunk is the first or the last, once per chunk.
-                    let bounds = sums
-                        .map(|buffer| {
-                            let first = ir.b.build_int_compare(IntPredicate::EQ, k, ir.int(0), "")?;
-                            let last = ir.b.build_int_compare(IntPredicate::EQ, k, ir.int(chunks as u64 - 1), "")?;
-                            Ok::<_, BuilderError>((buffer, first, last))
-                        })
-                        .transpose()?;
+                    let bounds = sums.map(|buffer| chunk_bounds(ir, buffer, k, chunks)).transpose()?;
                     ir.counted_loop(function, first, end, 1, Vec::new(), |ob, _| {
                         let mut row = self.block_row(ir, buffers, n, g, ob, ir.int(0))?;
                         row.weights = ir.add_mul(row.weights, k, (chunk * self.block()) as u64)?;
@@ -478,8 +474,20 @@ impl ConvSig {
     /// channel block of the group reads it from there. Chunks divide the
     /// channels evenly (constant loop bounds); without a divisor of at
     /// least a quarter of that size the channels stay one chunk.
+    ///
+    /// A 1×1 conv over a pixel-major input (each pixel's channels
+    /// contiguous) chunks its reduction too, when its tiles would read more
+    /// of a block's weights than L1 keeps beside their input: each chunk's
+    /// weights then stay there while every tile of the item runs over them.
     fn k_chunks(&self) -> (usize, usize) {
-        let most = (4 * 1024 / self.tile_pixels()).max(1);
+        let most = if self.pack_input {
+            4 * 1024 / self.tile_pixels()
+        } else if self.input_strides[1] == 1 && self.taps() == 1 && self.out_hw[1] > self.tile_pixels() {
+            CHUNK_WEIGHT_FLOATS / self.block()
+        } else {
+            self.cg
+        }
+        .max(1);
         if self.cg <= most {
             return (self.cg, 1);
         }
@@ -564,7 +572,8 @@ impl ConvSig {
 
     /// The tiles of `pixels` output pixels of a row from column `first`,
     /// reading the input row from element `input`; `valid` channels of the
-    /// block are real.
+    /// block are real. With `sums` (room for every tile's accumulators),
+    /// the reduction runs in K chunks, each over all the tiles.
     #[allow(clippy::too_many_arguments)]
     fn row<'ctx>(
         &self,
@@ -572,6 +581,7 @@ impl ConvSig {
         function: FunctionValue<'ctx>,
         row: &Row<'_, 'ctx>,
         input: IntValue<'ctx>,
+        sums: Option<PointerValue<'ctx>>,
         first: IntValue<'ctx>,
         pixels: usize,
         valid: usize,
@@ -579,19 +589,36 @@ impl ConvSig {
         let step = self.tile_pixels();
         let [_, isc, _, isp] = self.input_strides.map(|s| s as u64);
         let pixel = self.stride[1] as u64 * isp;
-        let tile = |ox: IntValue<'ctx>, pixels: usize| {
-            let base = ir.add_mul(input, ox, pixel)?;
-            let source = Source {
-                buffer: row.buffers[1],
-                base,
-                channels: self.cg,
-                channel: isc,
-                pixels: Pixels::Step(pixel),
-                whole_vectors: false,
-            };
-            self.tile(ir, function, row, &source, None, ox, pixels, valid)
+        let (chunk, chunks) = self.k_chunks();
+        // K chunk `k` of every tile, carried over in `bounds` (with sums).
+        let chunk_of_tiles = |k: IntValue<'ctx>, bounds: Option<ChunkBounds<'ctx>>| {
+            let weights = ir.add_mul(row.weights, k, (chunk * self.taps() * self.block()) as u64)?;
+            let row = Row { weights, ..*row };
+            let input = ir.add_mul(input, k, chunk as u64 * isc)?;
+            ir.pieces(function, pixels, step, |t, count| {
+                let ox = ir.add_mul(first, t, step as u64)?;
+                let source = Source {
+                    buffer: row.buffers[1],
+                    base: ir.add_mul(input, ox, pixel)?,
+                    channels: chunk,
+                    channel: isc,
+                    pixels: Pixels::Step(pixel),
+                    whole_vectors: false,
+                };
+                let sums = bounds
+                    .map(|(buffer, first, last)| {
+                        Ok::<_, BuilderError>(Sums { buffer, at: ir.mul(t, self.tile_floats() as u64)?, first, last })
+                    })
+                    .transpose()?;
+                self.tile(ir, function, &row, &source, sums.as_ref(), ox, count, valid)
+            })
         };
-        ir.pieces(function, pixels, step, |t, count| tile(ir.add_mul(first, t, step as u64)?, count))
+        let Some(buffer) = sums else { return chunk_of_tiles(ir.int(0), None) };
+        ir.counted_loop(function, ir.int(0), ir.int(chunks as u64), 1, Vec::new(), |k, _| {
+            chunk_of_tiles(k, Some(chunk_bounds(ir, buffer, k, chunks)?))?;
+            Ok(Vec::new())
+        })?;
+        Ok(())
     }
 
     /// One register tile of `pixels` output pixels from column `ox`, its
@@ -820,6 +847,33 @@ impl ConvSig {
 /// larger ones loop over their kernel rows, columns unrolled (the 7×7
 /// stem unrolled took 0.4 s of LLVM's time, a fifth of ResNet-50's).
 const UNROLLED_TAPS: usize = 9;
+
+/// A block's weights for one K chunk of a pixel-major 1×1 conv: 16 KiB,
+/// half of L1, the other half for the tiles' input.
+const CHUNK_WEIGHT_FLOATS: usize = 4 * 1024;
+
+/// The sums `buffer` of K chunk `k` of `chunks` and whether that chunk is
+/// the first and the last: worked out once per chunk, not per tile.
+fn chunk_bounds<'ctx>(
+    ir: &Ir<'ctx>,
+    buffer: PointerValue<'ctx>,
+    k: IntValue<'ctx>,
+    chunks: usize,
+) -> Res<ChunkBounds<'ctx>> {
+    let first = ir.b.build_int_compare(IntPredicate::EQ, k, ir.int(0), "")?;
+    let last = ir.b.build_int_compare(IntPredicate::EQ, k, ir.int(chunks as u64 - 1), "")?;
+    Ok((buffer, first, last))
+}
+
+type ChunkBounds<'ctx> = (PointerValue<'ctx>, IntValue<'ctx>, IntValue<'ctx>);
+
+/// An array of `floats` f32 on the stack, aligned to a cache line.
+fn stack<'ctx>(ir: &Ir<'ctx>, floats: usize, name: &str) -> Res<PointerValue<'ctx>> {
+    let array = ir.b.build_array_alloca(ir.f32, ir.int(floats as u64), name)?;
+    let alignment = array.as_instruction().map(|i| i.set_alignment(64));
+    alignment.transpose().map_err(|_| BuilderError::UnsetPosition)?;
+    Ok(array)
+}
 
 /// Emits `body(true)` for the work items where `last = (index, count)` has
 /// `index == count - 1` and `body(false)` for the others; only `body(false)`

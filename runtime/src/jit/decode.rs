@@ -159,9 +159,10 @@ pub(super) fn conv_sig(
     let out_hw = if pointwise { [1, ho * wo] } else { [ho, wo] };
     // Over a small plane, a 1×1 conv reads a pixel-major copy instead, its
     // tiles channel vectors × pixels: pixel vectors would leave lanes idle
-    // (49 pixels fill 7 vectors of 8 at best). Each tile reads its block's
-    // weights for all input channels again: with too many, from L2 only.
-    let pixel_major = pointwise && ho * wo <= SMALL_PLANE && cg <= PIXEL_MAJOR_CHANNELS;
+    // (49 pixels fill 7 vectors of 8 at best). Its reduction runs in K
+    // chunks whose weights stay in L1 across the tiles (see
+    // `ConvSig::k_chunks`).
+    let pixel_major = pointwise && ho * wo <= SMALL_PLANE;
     let (staging, stride, [hs, ws]) = if pixel_major {
         (Some(Staging::pixel_major([h, wd], a.strides, [ho, wo], c)), [1, 1], [ho, wo])
     } else if a.padding != [0; 4] {
@@ -207,11 +208,6 @@ pub(super) fn conv_sig(
 /// lost (1024→256 at 14×14: 1.95 instead of 1.15 ms; 128→512 at 28×28:
 /// 1.37 instead of 1.11).
 const SMALL_PLANE: usize = 64;
-
-/// The most input channels of a 1×1 conv over a pixel-major copy (7×7,
-/// one thread: 512→2048 1.14 instead of 1.31 ms, 1024→2048/s2 2.37–2.60
-/// instead of 2.69–2.72, but 2048→512 1.56 instead of 1.41).
-const PIXEL_MAJOR_CHANNELS: usize = 1024;
 
 /// A conv kernel's signature, the staged copy of the input it reads (if
 /// any) and the shape it computes.

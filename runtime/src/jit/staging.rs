@@ -92,7 +92,10 @@ impl Staging {
         });
     }
 
-    /// Small planes only: one thread copies them.
+    /// Small planes only: one thread copies them, a run of channels at a
+    /// time, so that each pixel's run is one whole cache line written once.
+    /// (Channel by channel, each pixel's element lies `channels` floats from
+    /// the next: with 2048 channels, 8 KiB apart, all in one L1 set.)
     fn pixel_major_into(
         &self,
         x: &[f32],
@@ -103,11 +106,15 @@ impl Staging {
     ) {
         let [h, w] = self.hw;
         let images = x.chunks(channels * h * w).zip(out.chunks_mut(channels * ho * wo));
+        const CHANNEL_RUN: usize = 16;
         for (image, staged) in images {
-            for (c, plane) in image.chunks(h * w).enumerate() {
+            for (run, planes) in image.chunks(CHANNEL_RUN * h * w).enumerate() {
                 for (p, pixel) in staged.chunks_mut(channels).enumerate() {
-                    let (y, x) = (p / wo, p % wo);
-                    pixel[c] = plane[y * sy * w + x * sx];
+                    let at = (p / wo) * sy * w + (p % wo) * sx;
+                    let pixel = &mut pixel[run * CHANNEL_RUN..];
+                    for (value, plane) in pixel.iter_mut().zip(planes.chunks(h * w)) {
+                        *value = plane[at];
+                    }
                 }
             }
         }
