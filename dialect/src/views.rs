@@ -120,18 +120,38 @@ pub fn batch_norm_epsilon(op: &OperationRef) -> Result<f64, String> {
 }
 
 /// A one-input activation op with its attributes read (defaults filled in),
-/// decoded once here for every consumer: interpreter, JIT, lowering.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Activation {
+/// decoded once here for every consumer: interpreter, JIT, lowering. Each
+/// takes the attributes in the form it computes with (`T`, via
+/// [`Activation::map`]): f64 as read, f32, or f32 bits to key kernels by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Activation<T = f64> {
     Relu,
     Relu6,
     Sigmoid,
     Silu,
     Mish,
-    LeakyRelu { alpha: f64 },
-    HardSigmoid { alpha: f64, beta: f64 },
+    LeakyRelu { alpha: T },
+    HardSigmoid { alpha: T, beta: T },
     Gelu { tanh: bool },
-    Clip { min: f64, max: f64 },
+    Clip { min: T, max: T },
+}
+
+impl<T> Activation<T> {
+    /// The same activation with each attribute converted by `f`.
+    pub fn map<U>(self, f: impl Fn(T) -> U) -> Activation<U> {
+        use Activation as A;
+        match self {
+            A::Relu => A::Relu,
+            A::Relu6 => A::Relu6,
+            A::Sigmoid => A::Sigmoid,
+            A::Silu => A::Silu,
+            A::Mish => A::Mish,
+            A::LeakyRelu { alpha } => A::LeakyRelu { alpha: f(alpha) },
+            A::HardSigmoid { alpha, beta } => A::HardSigmoid { alpha: f(alpha), beta: f(beta) },
+            A::Gelu { tanh } => A::Gelu { tanh },
+            A::Clip { min, max } => A::Clip { min: f(min), max: f(max) },
+        }
+    }
 }
 
 impl Activation {

@@ -4,18 +4,8 @@
 use crate::emit::{Emitter, Val};
 use std::f32::consts::{FRAC_1_SQRT_2, FRAC_2_PI};
 
-/// The activations, with their attributes read.
-pub enum Activation {
-    Relu,
-    Relu6,
-    Clip { min: f32, max: f32 },
-    Sigmoid,
-    Silu,
-    Mish,
-    LeakyRelu { alpha: f32 },
-    HardSigmoid { alpha: f32, beta: f32 },
-    Gelu { tanh: bool },
-}
+/// The activations, with their attributes read as f32.
+pub type Activation = quant_dialect::views::Activation<f32>;
 
 pub fn activation(em: &mut Emitter, act: &Activation, x: &Val) -> Val {
     let rank = x.rank();

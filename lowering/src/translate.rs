@@ -144,18 +144,7 @@ fn axis(op: &OperationRef, name: &str, default: Option<i64>, rank: usize) -> Res
 
 /// The activation of an element-wise op, with its attributes read.
 fn activation(op: &OperationRef) -> Result<Activation, String> {
-    use quant_dialect::views::Activation as A;
-    Ok(match A::from_op(op)? {
-        A::Relu => Activation::Relu,
-        A::Relu6 => Activation::Relu6,
-        A::Sigmoid => Activation::Sigmoid,
-        A::Silu => Activation::Silu,
-        A::Mish => Activation::Mish,
-        A::LeakyRelu { alpha } => Activation::LeakyRelu { alpha: alpha as f32 },
-        A::HardSigmoid { alpha, beta } => Activation::HardSigmoid { alpha: alpha as f32, beta: beta as f32 },
-        A::Gelu { tanh } => Activation::Gelu { tanh },
-        A::Clip { min, max } => Activation::Clip { min: min as f32, max: max as f32 },
-    })
+    Ok(quant_dialect::views::Activation::from_op(op)?.map(|x| x as f32))
 }
 
 fn quant_op(em: &mut Emitter, kind: OpKind, op: &OperationRef, inputs: &[Val], out: &Val) -> Result<Val, String> {

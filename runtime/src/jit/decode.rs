@@ -74,18 +74,7 @@ pub(super) fn stage_shape(op: &OperationRef, flowing: Value) -> Option<StageShap
 
 /// The kernel form of an activation: attributes as f32 bits, so kernels can be keyed by them.
 pub(super) fn unary_of(op: &OperationRef) -> Result<Unary, String> {
-    let bits = |x: f64| (x as f32).to_bits();
-    Ok(match Activation::from_op(op)? {
-        Activation::Relu => Unary::Relu,
-        Activation::Relu6 => Unary::Relu6,
-        Activation::Sigmoid => Unary::Sigmoid,
-        Activation::Silu => Unary::Silu,
-        Activation::Mish => Unary::Mish,
-        Activation::LeakyRelu { alpha } => Unary::LeakyRelu { alpha: bits(alpha) },
-        Activation::HardSigmoid { alpha, beta } => Unary::HardSigmoid { alpha: bits(alpha), beta: bits(beta) },
-        Activation::Gelu { tanh } => Unary::Gelu { tanh },
-        Activation::Clip { min, max } => Unary::Clip { min: bits(min), max: bits(max) },
-    })
+    Ok(Activation::from_op(op)?.map(|x| (x as f32).to_bits()))
 }
 
 /// Quantization parameters as stage arguments, zero points widened to

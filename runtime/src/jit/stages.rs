@@ -11,18 +11,7 @@ use inkwell::{
 
 /// A one-input f32 activation; float attributes are kept as bits so
 /// that kernels can be keyed by them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(super) enum Unary {
-    Relu,
-    Relu6,
-    Sigmoid,
-    Silu,
-    Mish,
-    LeakyRelu { alpha: u32 },
-    HardSigmoid { alpha: u32, beta: u32 },
-    Gelu { tanh: bool },
-    Clip { min: u32, max: u32 },
-}
+pub(super) type Unary = quant_dialect::views::Activation<u32>;
 
 /// One stage and the buffers it reads (after the kernel's own buffers).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
