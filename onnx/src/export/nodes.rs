@@ -7,7 +7,7 @@ use melior::ir::{operation::OperationLike, OperationRef, Value};
 use quant_dialect::{
     attrs,
     qparams::QuantParams,
-    views::{batch_norm_epsilon, Conv2dAttrs, PoolAttrs},
+    views::{batch_norm_epsilon, Activation, Conv2dAttrs, PoolAttrs},
     OpKind,
 };
 
@@ -39,6 +39,34 @@ fn scalar(elem: Elem, v: f64) -> Const {
 }
 
 impl Exporter {
+    /// An activation as ONNX nodes: SiLU as x·sigmoid(x), ReLU6 as Clip.
+    fn activation(&mut self, act: Activation, x: String, out: String) {
+        use Activation as A;
+        let (op_type, attrs) = match act {
+            A::Relu => ("Relu", vec![]),
+            A::Sigmoid => ("Sigmoid", vec![]),
+            A::Mish => ("Mish", vec![]),
+            A::LeakyRelu { alpha } => ("LeakyRelu", vec![float("alpha", alpha)]),
+            A::HardSigmoid { alpha, beta } => ("HardSigmoid", vec![float("alpha", alpha), float("beta", beta)]),
+            A::Gelu { tanh } => ("Gelu", vec![string("approximate", if tanh { "tanh" } else { "none" })]),
+            A::Silu => {
+                let s = self.fresh("sigmoid");
+                self.node("Sigmoid", vec![x.clone()], vec![s.clone()], vec![]);
+                return self.node("Mul", vec![x, s], vec![out], vec![]);
+            }
+            A::Relu6 => return self.clip(x, 0.0, 6.0, out),
+            A::Clip { min, max } => return self.clip(x, min, max, out),
+        };
+        self.node(op_type, vec![x], vec![out], attrs)
+    }
+
+    /// ONNX Clip, its bounds as scalar initializers.
+    fn clip(&mut self, x: String, min: f64, max: f64, out: String) {
+        let min = self.initializer("min", &scalar(Elem::F32, min));
+        let max = self.initializer("max", &scalar(Elem::F32, max));
+        self.node("Clip", vec![x, min, max], vec![out], vec![]);
+    }
+
     pub(super) fn op(&mut self, op: &OperationRef) -> Result<(), String> {
         let result: Value = op.result(0).map_err(|e| e.to_string())?.into();
         let Some(kind) = OpKind::of(op) else {
@@ -58,35 +86,8 @@ impl Exporter {
         };
         use OpKind::*;
         match kind {
-            Relu => unary(self, "Relu", vec![]),
-            Sigmoid => unary(self, "Sigmoid", vec![]),
-            Mish => unary(self, "Mish", vec![]),
-            Silu => {
-                let s = self.fresh("sigmoid");
-                self.node("Sigmoid", vec![x.clone()], vec![s.clone()], vec![]);
-                self.node("Mul", vec![x, s], vec![out], vec![]);
-            }
-            LeakyRelu => unary(self, "LeakyRelu", vec![float("alpha", attrs::float(op, "alpha")?.unwrap_or(0.01))]),
-            HardSigmoid => {
-                let alpha = float("alpha", attrs::float(op, "alpha")?.unwrap_or(1.0 / 6.0));
-                unary(self, "HardSigmoid", vec![alpha, float("beta", attrs::float(op, "beta")?.unwrap_or(0.5))])
-            }
-            Gelu => {
-                let mode = attrs::string(op, "approximate")?.unwrap_or_else(|| "none".into());
-                unary(self, "Gelu", vec![string("approximate", &mode)])
-            }
-            Relu6 | Clip => {
-                let (lo, hi) = if kind == Relu6 {
-                    (0.0, 6.0)
-                } else {
-                    (
-                        attrs::float(op, "min")?.ok_or("requires 'min'")?,
-                        attrs::float(op, "max")?.ok_or("requires 'max'")?,
-                    )
-                };
-                let lo = self.initializer("min", &scalar(Elem::F32, lo));
-                let hi = self.initializer("max", &scalar(Elem::F32, hi));
-                self.node("Clip", vec![x, lo, hi], vec![out], vec![]);
+            Relu | Relu6 | Sigmoid | Silu | Mish | LeakyRelu | HardSigmoid | Gelu | Clip => {
+                self.activation(Activation::from_op(op)?, x, out)
             }
             Add => self.node("Add", inputs, vec![out], vec![]),
             Softmax => unary(self, "Softmax", vec![int("axis", attrs::int(op, "axis")?.unwrap_or(-1))]),
