@@ -75,7 +75,7 @@ impl Staging {
             Layout::Padded { top, left, padded } => self.pad(x, out, top, left, padded, workers),
             Layout::Subsample { stride, out: out_hw } => self.subsample_into(x, out, stride, out_hw, workers),
             Layout::PixelMajor { stride, out: out_hw, channels } => {
-                self.pixel_major_into(x, out, stride, out_hw, channels)
+                self.pixel_major_into(x, out, stride, out_hw, channels, workers)
             }
         }
         f(out)
@@ -92,7 +92,7 @@ impl Staging {
         });
     }
 
-    /// Small planes only: one thread copies them, a run of channels at a
+    /// Workers take runs of pixels; each copies a run of channels at a
     /// time, so that each pixel's run is one whole cache line written once.
     /// (Channel by channel, each pixel's element lies `channels` floats from
     /// the next: with 2048 channels, 8 KiB apart, all in one L1 set.)
@@ -103,21 +103,21 @@ impl Staging {
         [sy, sx]: [usize; 2],
         [ho, wo]: [usize; 2],
         channels: usize,
+        workers: &Workers,
     ) {
-        let [h, w] = self.hw;
-        let images = x.chunks(channels * h * w).zip(out.chunks_mut(channels * ho * wo));
         const CHANNEL_RUN: usize = 16;
-        for (image, staged) in images {
-            for (run, planes) in image.chunks(CHANNEL_RUN * h * w).enumerate() {
-                for (p, pixel) in staged.chunks_mut(channels).enumerate() {
-                    let at = (p / wo) * sy * w + (p % wo) * sx;
-                    let pixel = &mut pixel[run * CHANNEL_RUN..];
-                    for (value, plane) in pixel.iter_mut().zip(planes.chunks(h * w)) {
-                        *value = plane[at];
-                    }
+        let [h, w] = self.hw;
+        workers.split_mut(out, channels, |first, pixels| {
+            for run in (0..channels).step_by(CHANNEL_RUN) {
+                let width = CHANNEL_RUN.min(channels - run);
+                for (i, pixel) in pixels.chunks_mut(channels).enumerate() {
+                    let (image, p) = ((first + i) / (ho * wo), (first + i) % (ho * wo));
+                    let at = (image * channels + run) * h * w + (p / wo) * sy * w + (p % wo) * sx;
+                    let planes = x[at..].iter().step_by(h * w);
+                    pixel[run..run + width].iter_mut().zip(planes).for_each(|(t, &v)| *t = v);
                 }
             }
-        }
+        });
     }
 
     fn subsample_into(
