@@ -712,11 +712,18 @@ impl ConvSig {
             let mut accs: Vec<VectorValue> = accs.into_iter().map(|a| a.into_vector_value()).collect();
             let input = ir.add_mul(source.base, c, source.channel)?;
             let weights = ir.add_mul(row.weights, c, taps * block)?;
-            if self.pack_input {
-                // The next channel block's weights, read from memory once
-                // per run in large layers: a block ahead is time enough.
-                let next_block = ir.add(weights, ir.int(self.cg as u64 * taps * block))?;
-                ir.prefetch(Elem::F32, weight_buf, next_block, false)?;
+            // The weights a chunk ahead: read from memory once per run in
+            // large layers. Packed: the next channel block's (a block ahead
+            // is time enough); in K chunks: the next chunk's, in order.
+            let ahead = if self.pack_input {
+                Some(self.cg)
+            } else {
+                let (chunk, chunks) = self.k_chunks();
+                (chunks > 1).then_some(chunk)
+            };
+            if let Some(channels) = ahead {
+                let next = ir.add(weights, ir.int(channels as u64 * taps * block))?;
+                ir.prefetch(Elem::F32, weight_buf, next, false)?;
             }
             // One kernel row, its columns unrolled: `input` and `weights`
             // start its first tap.
