@@ -10,7 +10,7 @@
 //!   (1×1 convs). A 1×1 conv runs over its whole plane as one row, each
 //!   tile's input copied into a contiguous panel first. Over a small plane
 //!   (7×7), where pixel vectors would leave lanes idle, it reads a
-//!   pixel-major copy with channel-vector tiles instead.
+//!   pixel-major copy with channel-vector tiles instead, in K chunks.
 //!
 //! The epilogue adds the bias, applies the fused stages and stores.
 
@@ -476,9 +476,10 @@ impl ConvSig {
     /// least a quarter of that size the channels stay one chunk.
     ///
     /// A 1×1 conv over a pixel-major input (each pixel's channels
-    /// contiguous) chunks its reduction too, when its tiles would read more
-    /// of a block's weights than L1 keeps beside their input: each chunk's
-    /// weights then stay there while every tile of the item runs over them.
+    /// contiguous; so is a linear's, its batch rows the pixels) chunks its
+    /// reduction too when an item has more than one tile: each chunk's
+    /// block weights (16 KiB) then stay in L1 while every tile of the item
+    /// runs over them, instead of all of them streaming from L2 per tile.
     fn k_chunks(&self) -> (usize, usize) {
         let most = if self.pack_input {
             4 * 1024 / self.tile_pixels()
