@@ -17,10 +17,9 @@ import json
 import os
 import subprocess
 import tempfile
-import time
 
-import numpy as np
 import onnxruntime as ort
+from ort_latency import run_times_ms
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -53,21 +52,7 @@ def qrun_times(model, threads, iters):
 
 
 def ort_times(model, threads, iters):
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-    rng = np.random.default_rng(0)
-    feed = {i.name: rng.uniform(-1, 1, i.shape).astype(np.float32) for i in session.get_inputs()}
-    for _ in range(3):
-        session.run(None, feed)
-    times = []
-    for _ in range(iters):
-        start = time.perf_counter()
-        session.run(None, feed)
-        times.append((time.perf_counter() - start) * 1e3)
-    times.sort()
+    times = run_times_ms(model, threads, ort.GraphOptimizationLevel.ORT_ENABLE_ALL, iters)
     return times[0], times[len(times) // 2]
 
 

@@ -13,7 +13,8 @@ import numpy as np
 import onnxruntime as ort
 
 
-def median_ms(path, threads, level, iters):
+def run_times_ms(path, threads, level, iters):
+    """The times of `iters` runs after 3 warm-up runs, sorted."""
     options = ort.SessionOptions()
     options.graph_optimization_level = level
     options.intra_op_num_threads = threads
@@ -28,7 +29,12 @@ def median_ms(path, threads, level, iters):
         start = time.perf_counter()
         session.run(None, feed)
         times.append((time.perf_counter() - start) * 1e3)
-    return sorted(times)[len(times) // 2]
+    return sorted(times)
+
+
+def median_ms(path, threads, level, iters):
+    times = run_times_ms(path, threads, level, iters)
+    return times[len(times) // 2]
 
 
 def main():
