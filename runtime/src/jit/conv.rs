@@ -400,14 +400,14 @@ impl ConvSig {
                         panel,
                         pixels,
                     )?;
-                    let bounds = sums.map(|buffer| chunk_bounds(ir, buffer, k, chunks)).transpose()?;
+                    let chunk_sums = sums.map(|buffer| Sums::of_chunk(ir, buffer, k, chunks)).transpose()?;
                     ir.counted_loop(function, first, end, 1, Vec::new(), |ob, _| {
                         let mut row = self.block_row(ir, buffers, n, g, ob, ir.int(0))?;
                         row.weights = ir.add_mul(row.weights, k, (chunk * self.block()) as u64)?;
-                        let sums = bounds
-                            .map(|(buffer, first_chunk, last_chunk)| {
+                        let sums = chunk_sums
+                            .map(|sums| {
                                 let at = ir.mul(ir.b.build_int_sub(ob, first, "")?, tile_floats as u64)?;
-                                Ok::<_, BuilderError>(Sums { buffer, at, first: first_chunk, last: last_chunk })
+                                Ok::<_, BuilderError>(Sums { at, ..sums })
                             })
                             .transpose()?;
                         self.specialize_block(ir, function, ob, |valid| {
@@ -591,8 +591,8 @@ impl ConvSig {
         let [_, isc, _, isp] = self.input_strides.map(|s| s as u64);
         let pixel = self.stride[1] as u64 * isp;
         let (chunk, chunks) = self.k_chunks();
-        // K chunk `k` of every tile, carried over in `bounds` (with sums).
-        let chunk_of_tiles = |k: IntValue<'ctx>, bounds: Option<ChunkBounds<'ctx>>| {
+        // K chunk `k` of every tile, carried over in `chunk_sums` (with sums).
+        let chunk_of_tiles = |k: IntValue<'ctx>, chunk_sums: Option<Sums<'ctx>>| {
             let weights = ir.add_mul(row.weights, k, (chunk * self.taps() * self.block()) as u64)?;
             let row = Row { weights, ..*row };
             let input = ir.add_mul(input, k, chunk as u64 * isc)?;
@@ -606,17 +606,15 @@ impl ConvSig {
                     pixels: Pixels::Step(pixel),
                     whole_vectors: false,
                 };
-                let sums = bounds
-                    .map(|(buffer, first, last)| {
-                        Ok::<_, BuilderError>(Sums { buffer, at: ir.mul(t, self.tile_floats() as u64)?, first, last })
-                    })
+                let sums = chunk_sums
+                    .map(|sums| Ok::<_, BuilderError>(Sums { at: ir.mul(t, self.tile_floats() as u64)?, ..sums }))
                     .transpose()?;
                 self.tile(ir, function, &row, &source, sums.as_ref(), ox, count, valid)
             })
         };
         let Some(buffer) = sums else { return chunk_of_tiles(ir.int(0), None) };
         ir.counted_loop(function, ir.int(0), ir.int(chunks as u64), 1, Vec::new(), |k, _| {
-            chunk_of_tiles(k, Some(chunk_bounds(ir, buffer, k, chunks)?))?;
+            chunk_of_tiles(k, Some(Sums::of_chunk(ir, buffer, k, chunks)?))?;
             Ok(Vec::new())
         })?;
         Ok(())
@@ -860,21 +858,6 @@ const UNROLLED_TAPS: usize = 9;
 /// half of L1, the other half for the tiles' input.
 const CHUNK_WEIGHT_FLOATS: usize = 4 * 1024;
 
-/// The sums `buffer` of K chunk `k` of `chunks` and whether that chunk is
-/// the first and the last: worked out once per chunk, not per tile.
-fn chunk_bounds<'ctx>(
-    ir: &Ir<'ctx>,
-    buffer: PointerValue<'ctx>,
-    k: IntValue<'ctx>,
-    chunks: usize,
-) -> Res<ChunkBounds<'ctx>> {
-    let first = ir.b.build_int_compare(IntPredicate::EQ, k, ir.int(0), "")?;
-    let last = ir.b.build_int_compare(IntPredicate::EQ, k, ir.int(chunks as u64 - 1), "")?;
-    Ok((buffer, first, last))
-}
-
-type ChunkBounds<'ctx> = (PointerValue<'ctx>, IntValue<'ctx>, IntValue<'ctx>);
-
 /// An array of `floats` f32 on the stack, aligned to a cache line.
 fn stack<'ctx>(ir: &Ir<'ctx>, floats: usize, name: &str) -> Res<PointerValue<'ctx>> {
     let array = ir.b.build_array_alloca(ir.f32, ir.int(floats as u64), name)?;
@@ -972,9 +955,10 @@ struct Source<'ctx> {
     whole_vectors: bool,
 }
 
-/// A tile's accumulators kept between the K chunks of a packed input:
+/// A tile's accumulators kept between the K chunks of its reduction:
 /// from element `at` of `buffer`, one vector per accumulator. `first`
 /// and `last` say whether the chunk is the first or last.
+#[derive(Clone, Copy)]
 struct Sums<'ctx> {
     buffer: PointerValue<'ctx>,
     at: IntValue<'ctx>,
@@ -983,6 +967,15 @@ struct Sums<'ctx> {
 }
 
 impl<'ctx> Sums<'ctx> {
+    /// The sums in `buffer` of K chunk `k` of `chunks`, from element 0
+    /// (each tile sets its own `at`): whether the chunk is the first and
+    /// the last is worked out once per chunk, not per tile.
+    fn of_chunk(ir: &Ir<'ctx>, buffer: PointerValue<'ctx>, k: IntValue<'ctx>, chunks: usize) -> Res<Self> {
+        let first = ir.b.build_int_compare(IntPredicate::EQ, k, ir.int(0), "")?;
+        let last = ir.b.build_int_compare(IntPredicate::EQ, k, ir.int(chunks as u64 - 1), "")?;
+        Ok(Sums { buffer, at: ir.int(0), first, last })
+    }
+
     fn slot(&self, ir: &Ir<'ctx>, accumulator: usize, lanes: u32) -> Res<IntValue<'ctx>> {
         ir.add(self.at, ir.int((accumulator * lanes as usize) as u64))
     }
