@@ -15,6 +15,7 @@
 //! The epilogue adds the bias, applies the fused stages and stores.
 
 use super::{
+    aligned::Floats,
     host::Host,
     ir::{Elem, Ir, Lanes, Res},
     stages::{self, Place, Stage},
@@ -270,9 +271,9 @@ impl ConvSig {
     /// Packs OIHW weights (`o` = groups·og rows of cg·kh·kw) into the
     /// kernel's layout: per group and block of output channels, per input
     /// channel and tap, one run of `block` channels (zero past og).
-    pub fn pack_weights(&self, weights: &[f32]) -> Vec<f32> {
+    pub fn pack_weights(&self, weights: &[f32]) -> Floats {
         let (block, taps) = (self.block(), self.taps());
-        let mut packed = vec![0.0; self.groups * self.blocks() * self.cg * taps * block];
+        let mut packed = Floats::zeroed(self.groups * self.blocks() * self.cg * taps * block);
         for g in 0..self.groups {
             for j in 0..self.og {
                 let (ob, lane) = (j / block, j % block);

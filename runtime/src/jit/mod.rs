@@ -24,6 +24,7 @@
 //! assert_eq!(executor.run(&[x]).unwrap()[0], Tensor::F32(ndarray::arr1(&[0.0f32, 2.0]).into_dyn()));
 //! ```
 
+mod aligned;
 mod buffers;
 mod cache;
 mod conv;

@@ -2,7 +2,7 @@
 //! zero padded, only every stride-th pixel for a strided 1×1 conv, or
 //! pixel-major for a 1×1 conv over a small plane.
 
-use super::workers::Workers;
+use super::{aligned::Floats, workers::Workers};
 use std::sync::Mutex;
 
 pub(super) struct Staging {
@@ -11,7 +11,7 @@ pub(super) struct Staging {
     layout: Layout,
     /// The staged buffer, kept between runs: a fresh one would cost page
     /// faults and zeroing on every run, and a padded border stays zero.
-    scratch: Mutex<Vec<f32>>,
+    scratch: Mutex<Floats>,
 }
 
 enum Layout {
@@ -66,10 +66,10 @@ impl Staging {
     /// another stages into a fresh one.
     pub fn with_staged<R>(&self, x: &[f32], workers: &Workers, f: impl FnOnce(&[f32]) -> R) -> R {
         let len = self.staged_len(x.len());
-        let (mut kept, mut fresh) = (self.scratch.try_lock().ok(), Vec::new());
+        let (mut kept, mut fresh) = (self.scratch.try_lock().ok(), Floats::default());
         let out = kept.as_deref_mut().unwrap_or(&mut fresh);
         if out.len() != len {
-            *out = vec![0.0; len];
+            *out = Floats::zeroed(len);
         }
         match self.layout {
             Layout::Padded { top, left, padded } => self.pad(x, out, top, left, padded, workers),

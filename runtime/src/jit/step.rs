@@ -2,6 +2,7 @@
 //! conv/linear and element-wise chains, Rust loops for the rest.
 
 use super::{
+    aligned::Floats,
     buffers::BufferPool,
     cache::Signature,
     conv::ConvSig,
@@ -42,7 +43,7 @@ pub(super) enum Kind {
         sig: Box<ConvSig>,
         input: usize,
         weight: usize,
-        packed: Option<Vec<f32>>,
+        packed: Option<Floats>,
         bias: Option<usize>,
         staging: Option<Staging>,
     },
@@ -238,13 +239,17 @@ impl Step {
         let result = match &self.kind {
             Kind::Conv { sig, input, weight, packed, staging, .. } => {
                 let x = floats(values, *input)?;
-                let weights = match packed {
-                    Some(w) => Cow::Borrowed(w.as_slice()),
-                    None => Cow::Owned(sig.pack_weights(floats(values, *weight)?)),
+                let packed_now;
+                let weights: &[f32] = match packed {
+                    Some(w) => w,
+                    None => {
+                        packed_now = sig.pack_weights(floats(values, *weight)?);
+                        &packed_now
+                    }
                 };
                 let params = self.params(values)?;
                 let run = |x: &[f32]| {
-                    let mut buffers = vec![Buf::F32(x), Buf::F32(&weights)];
+                    let mut buffers = vec![Buf::F32(x), Buf::F32(weights)];
                     buffers.extend(params.iter().map(|b| Buf::F32(b)));
                     self.kernel_output(pool, |out| self.kernel()?.run(out, &buffers, workers))
                 };
