@@ -77,12 +77,14 @@ impl Workers {
 
     /// Runs `task(begin, end)` over `0..items` in runs of a few items: the
     /// calling thread takes runs until none is left, and the other workers
-    /// join in as they get to it; returns once every run has finished. No
+    /// join in as they get to it; returns once every run has finished.
+    /// Runs shrink as the items run out, so that the workers finish close
+    /// together (see [`Runs::claim`]). No
     /// worker has to take part: on a shared machine a core is often taken
     /// away for a while, and a call that waited for every worker to start
     /// would wait for it to come back.
     pub fn share(&self, items: usize, task: &(dyn Fn(usize, usize) + Sync)) {
-        let run = items.div_ceil(self.count() * RUNS_PER_WORKER).max(1);
+        let (workers, longest) = (self.count(), items.div_ceil(self.count() * RUNS_PER_WORKER));
         // SAFETY: only the lifetime of the borrow is erased, so that helpers
         // can hold it. `task` is called only for runs claimed while some
         // remain, and this function returns only once all of them have
@@ -90,7 +92,8 @@ impl Workers {
         // runs later (they stay in `Team::latest` until the next call) finds
         // none left and never calls it. So no call outlives the borrow.
         let task: &'static (dyn Fn(usize, usize) + Sync) = unsafe { std::mem::transmute(task) };
-        let shared = Arc::new(Runs { next: AtomicUsize::new(0), done: AtomicUsize::new(0), items, run, task });
+        let shared =
+            Arc::new(Runs { next: AtomicUsize::new(0), done: AtomicUsize::new(0), items, workers, longest, task });
         if let Some(team) = &self.team {
             team.publish(&shared);
         }
@@ -163,8 +166,8 @@ impl Team {
     }
 }
 
-/// Runs of work items per worker and call: enough for the others to make
-/// up for a worker that is held up.
+/// Runs of work items per worker and call, at least: enough for the others
+/// to make up for a worker that is held up.
 const RUNS_PER_WORKER: usize = 8;
 
 /// The runs of one [`Workers::share`] call. A helper that starts after the
@@ -173,21 +176,36 @@ struct Runs {
     next: AtomicUsize,
     done: AtomicUsize,
     items: usize,
-    run: usize,
+    workers: usize,
+    /// Items of the longest run.
+    longest: usize,
     task: &'static (dyn Fn(usize, usize) + Sync),
 }
 
 impl Runs {
     fn take(&self) {
-        loop {
-            let begin = self.next.fetch_add(self.run, Ordering::Relaxed);
-            if begin >= self.items {
-                return;
-            }
-            let end = (begin + self.run).min(self.items);
+        while let Some((begin, end)) = self.claim() {
             (self.task)(begin, end);
             self.done.fetch_add(end - begin, Ordering::Release);
         }
+    }
+
+    /// The next run: at most [`Runs::longest`] items, and at most half of
+    /// each worker's share of what is left. With runs of equal length to
+    /// the end, one worker sat idle for half a run on average at the end of
+    /// each call; shrinking runs end within about one item of each other
+    /// (ResNet-50, 2 threads: least time 2-4% less in 2 of 3 alternating
+    /// A/B runs, the third within noise).
+    fn claim(&self) -> Option<(usize, usize)> {
+        let mut begin = self.next.load(Ordering::Relaxed);
+        while begin < self.items {
+            let run = (self.items - begin).div_ceil(2 * self.workers).min(self.longest);
+            match self.next.compare_exchange_weak(begin, begin + run, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return Some((begin, begin + run)),
+                Err(now) => begin = now,
+            }
+        }
+        None
     }
 }
 
@@ -225,6 +243,18 @@ mod tests {
                 std::thread::sleep(SPIN * 3);
             }
         }
+    }
+
+    #[test]
+    fn runs_shrink_to_single_items_as_the_work_runs_out() {
+        let workers = Workers::new(1).unwrap();
+        let runs = Mutex::new(Vec::new());
+        workers.share(1000, &|begin, end| runs.lock().unwrap().push(end - begin));
+        let runs = runs.into_inner().unwrap();
+        assert_eq!(runs.iter().sum::<usize>(), 1000);
+        assert!(runs.iter().all(|&n| n <= 1000usize.div_ceil(RUNS_PER_WORKER)), "{runs:?}");
+        assert!(runs.windows(2).all(|w| w[1] <= w[0]), "{runs:?}");
+        assert_eq!(runs.last(), Some(&1), "{runs:?}");
     }
 
     #[test]
