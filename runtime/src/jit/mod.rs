@@ -5,8 +5,9 @@
 //! weights packed at load time, with the element-wise ops that consume
 //! their result (bias, activations, batch norm, residual add, Q/DQ) fused
 //! into its epilogue; other element-wise chains run as vectorized map
-//! kernels, max pooling as its own kernel; average pooling, softmax and
-//! data movement run as Rust loops. Kernels are cached per signature for
+//! kernels, max pooling as its own kernel; average pooling as a Rust loop
+//! over the workers; global average pooling, softmax and data movement
+//! through the reference interpreter's code. Kernels are cached per signature for
 //! the life of the process. Work items are split over worker threads
 //! started once per process and thread count; result storage is recycled
 //! as soon as the last reader of a value has run.
@@ -25,12 +26,12 @@
 //! ```
 
 mod aligned;
+mod avg_pool;
 mod buffers;
 mod cache;
 mod conv;
 mod decode;
 mod engine;
-mod fallback;
 mod host;
 mod ir;
 mod kernel;

@@ -11,7 +11,6 @@ use super::{
         check_result, conv_sig, key, linear_sig, max_pool_sig, name_of, op_error, operand, quant_args, result, spec_of,
         stage_shape, unary_of,
     },
-    fallback::Movement,
     host::Host,
     ir::Elem,
     map::MapSig,
@@ -19,15 +18,9 @@ use super::{
     step::{Kind, StageArgs, Step, Values},
     workers::Workers,
 };
-use crate::{numbering::Numbering, RuntimeError, Site, Tensor, TensorSpec};
+use crate::{numbering::Numbering, reference::Op, RuntimeError, Site, Tensor, TensorSpec};
 use melior::ir::{operation::OperationLike, BlockLike, Module, OperationRef, RegionLike, Value};
-use quant_dialect::{
-    attrs, ffi,
-    qparams::QuantParams,
-    tensor::ConstTensor,
-    views::{normalize_axis, PoolAttrs},
-    OpKind,
-};
+use quant_dialect::{attrs, ffi, qparams::QuantParams, tensor::ConstTensor, views::PoolAttrs, OpKind};
 use std::{
     borrow::Cow,
     collections::{HashMap, HashSet},
@@ -374,33 +367,11 @@ impl Lowering {
                 (Kind::MaxPool { sig, input: single_input()? }, args)
             }
             OpKind::AvgPool2d => (Kind::AvgPool { input: single_input()?, attrs: PoolAttrs::from_op(head)? }, args),
-            OpKind::GlobalAvgPool => (Kind::GlobalAvgPool { input: single_input()? }, args),
-            OpKind::Softmax => {
-                let rank = input_spec.shape.len();
-                let axis = attrs::int(head, "axis")?.unwrap_or(-1);
-                let axis =
-                    normalize_axis(axis, rank).ok_or_else(|| format!("axis {axis} is out of range for rank {rank}"))?;
-                (Kind::Softmax { input: single_input()?, axis }, args)
-            }
-            OpKind::Reshape => (
-                Kind::Movement { inputs: vec![single_input()?], movement: Movement::Reshape(spec.shape.clone()) },
-                args,
-            ),
-            OpKind::Transpose => {
-                let perm = attrs::i64_array(head, "perm")?.ok_or("requires attribute 'perm'")?;
-                let perm = perm
-                    .iter()
-                    .map(|&p| usize::try_from(p).map_err(|_| format!("bad perm {perm:?}")))
-                    .collect::<Result<_, _>>()?;
-                (Kind::Movement { inputs: vec![single_input()?], movement: Movement::Transpose(perm) }, args)
-            }
-            OpKind::Concat => {
-                let rank = input_spec.shape.len();
-                let axis = attrs::int(head, "axis")?.ok_or("requires attribute 'axis'")?;
-                let axis =
-                    normalize_axis(axis, rank).ok_or_else(|| format!("axis {axis} is out of range for rank {rank}"))?;
+            // Ops that move or reduce data more than they compute, and are
+            // rare: the interpreter's own code runs them.
+            OpKind::GlobalAvgPool | OpKind::Softmax | OpKind::Reshape | OpKind::Transpose | OpKind::Concat => {
                 let inputs = (0..head.operand_count()).map(|i| self.slot(head, i)).collect::<Result<_, _>>()?;
-                (Kind::Movement { inputs, movement: Movement::Concat(axis) }, args)
+                (Kind::Interpreted { op: Op::decode(kind, head)?, inputs }, args)
             }
             other => return Err(format!("{} is not lowered by the JIT", other.name())),
         })

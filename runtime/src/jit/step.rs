@@ -1,12 +1,13 @@
 //! The steps of a compiled function and how each runs: JIT kernels for
-//! conv/linear and element-wise chains, Rust loops for the rest.
+//! conv/linear, element-wise chains and max pooling, a Rust loop for
+//! average pooling, the interpreter's code for the rest.
 
 use super::{
     aligned::Floats,
+    avg_pool,
     buffers::BufferPool,
     cache::Signature,
     conv::ConvSig,
-    fallback::{self, Movement},
     kernel::{Buf, BufMut, Kernel},
     map::MapSig,
     pool::MaxPoolSig,
@@ -14,7 +15,7 @@ use super::{
     staging::Staging,
     workers::Workers,
 };
-use crate::{Tensor, TensorSpec};
+use crate::{reference::Op, Tensor, TensorSpec};
 use quant_dialect::views::PoolAttrs;
 use std::borrow::Cow;
 
@@ -59,16 +60,10 @@ pub(super) enum Kind {
         input: usize,
         attrs: PoolAttrs,
     },
-    GlobalAvgPool {
-        input: usize,
-    },
-    Softmax {
-        input: usize,
-        axis: usize,
-    },
-    Movement {
+    /// Run by the reference interpreter's code.
+    Interpreted {
+        op: Op,
         inputs: Vec<usize>,
-        movement: Movement,
     },
 }
 
@@ -117,14 +112,8 @@ impl Step {
     pub fn operands(&self) -> Vec<usize> {
         let mut slots = match &self.kind {
             Kind::Conv { input, weight, .. } => vec![*input, *weight],
-            Kind::Map { input, .. }
-            | Kind::MaxPool { input, .. }
-            | Kind::AvgPool { input, .. }
-            | Kind::GlobalAvgPool { input }
-            | Kind::Softmax { input, .. } => {
-                vec![*input]
-            }
-            Kind::Movement { inputs, .. } => inputs.clone(),
+            Kind::Map { input, .. } | Kind::MaxPool { input, .. } | Kind::AvgPool { input, .. } => vec![*input],
+            Kind::Interpreted { inputs, .. } => inputs.clone(),
         };
         slots.extend(self.param_slots());
         slots
@@ -266,16 +255,11 @@ impl Step {
             }
             Kind::AvgPool { input, attrs } => {
                 let x = f32_input(*input)?;
-                self.f32_output(pool, |out| fallback::avg_pool2d(x, attrs, &self.spec.shape, out, workers))?
+                self.f32_output(pool, |out| avg_pool::avg_pool2d(x, attrs, &self.spec.shape, out, workers))?
             }
-            Kind::GlobalAvgPool { input } => {
-                let x = f32_input(*input)?;
-                self.f32_output(pool, |out| fallback::global_avg_pool(x, out))?
-            }
-            Kind::Softmax { input, axis } => Tensor::F32(fallback::softmax(f32_input(*input)?, *axis)),
-            Kind::Movement { inputs, movement } => {
+            Kind::Interpreted { op, inputs } => {
                 let inputs = inputs.iter().map(|&s| value(values, s)).collect::<Result<Vec<_>, _>>()?;
-                movement.run(&inputs)?
+                op.eval(&inputs, &self.spec)?
             }
         };
         if result.spec() != self.spec {
@@ -331,9 +315,8 @@ impl Step {
             ),
             Kind::Map { sig, .. } => format!("jit map {:?}", sig.stages),
             Kind::MaxPool { sig, .. } => format!("jit max pool {}x{}/s{}", sig.kernel[0], sig.kernel[1], sig.stride[0]),
-            Kind::AvgPool { .. } | Kind::GlobalAvgPool { .. } => "rust pool".into(),
-            Kind::Softmax { .. } => "rust softmax".into(),
-            Kind::Movement { .. } => "rust data movement".into(),
+            Kind::AvgPool { .. } => "rust avg pool".into(),
+            Kind::Interpreted { .. } => "interpreter".into(),
         }
     }
 }

@@ -14,7 +14,6 @@ mod window;
 
 use crate::{numbering::Numbering, RuntimeError, Site, Tensor, TensorSpec};
 use melior::ir::{operation::OperationLike, BlockLike, Module, OperationRef, RegionLike, Value, ValueLike};
-use op::Op;
 use quant_dialect::{
     func::{find_function, op_name},
     tensor::ConstTensor,
@@ -23,6 +22,7 @@ use quant_dialect::{
 use std::borrow::Cow;
 
 pub use norm::BatchStats;
+pub(crate) use op::Op;
 
 /// One op of the entry function, ready to evaluate.
 struct Step {

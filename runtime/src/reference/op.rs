@@ -13,7 +13,7 @@ use quant_dialect::{
 };
 
 /// A decoded op.
-pub(super) enum Op {
+pub(crate) enum Op {
     Conv2d(Conv2dAttrs),
     Linear,
     BatchNorm { epsilon: f64 },
@@ -76,7 +76,7 @@ pub(super) fn vector<'a>(v: &'a ArrayD<f32>, len: usize, what: &str) -> Result<A
 }
 
 impl Op {
-    pub(super) fn decode(kind: OpKind, op: &OperationRef) -> Result<Op, String> {
+    pub(crate) fn decode(kind: OpKind, op: &OperationRef) -> Result<Op, String> {
         use OpKind as K;
         Ok(match kind {
             K::Conv2d => Op::Conv2d(conv2d_attrs(op)?),
@@ -117,7 +117,7 @@ impl Op {
     }
 
     /// Evaluates the op; `result` is the declared result type (reshape's target).
-    pub(super) fn eval(&self, operands: &[&Tensor], result: &TensorSpec) -> Result<Tensor, String> {
+    pub(crate) fn eval(&self, operands: &[&Tensor], result: &TensorSpec) -> Result<Tensor, String> {
         let f32_result = |a: ArrayD<f32>| Tensor::F32(a);
         match (self, operands) {
             (Op::Conv2d(a), [x, w, bias @ ..]) if bias.len() <= 1 => {
