@@ -55,6 +55,8 @@ print(f"  fusion speedup: qrun {med([r['speedup'] for r in nf]):.2f}x, ORT {med(
 print(f"  qrun fused / ORT_ENABLE_ALL latency: "
       f"{med([r['median_ms'] for r in nf + ef]) / med([r['ort_enable_all_ms'] for r in ort]):.2f}")
 print(f"  JIT compile of the fused graph: {med([r['compile_ms'] for r in nf + ef]):.0f} ms")
+print(f"  least single run: qrun fused {min(r['min_ms'] for r in nf + ef):.1f}, "
+      f"ORT_ENABLE_ALL {min(r['ort_enable_all_min_ms'] for r in ort):.1f} ms")
 PY
 
 echo "== conv 3x3 64->64 56x56, one thread"
