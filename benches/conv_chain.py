@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 
 import onnxruntime as ort
-from ort_latency import run_times_ms
+from ort_latency import median, run_times_ms
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -53,7 +53,7 @@ def qrun_times(model, threads, iters):
 
 def ort_times(model, threads, iters):
     times = run_times_ms(model, threads, ort.GraphOptimizationLevel.ORT_ENABLE_ALL, iters)
-    return times[0], times[len(times) // 2]
+    return times[0], median(times)
 
 
 def main():

@@ -79,10 +79,10 @@ impl Workers {
     /// calling thread takes runs until none is left, and the other workers
     /// join in as they get to it; returns once every run has finished.
     /// Runs shrink as the items run out, so that the workers finish close
-    /// together (see [`Runs::claim`]). No
-    /// worker has to take part: on a shared machine a core is often taken
-    /// away for a while, and a call that waited for every worker to start
-    /// would wait for it to come back.
+    /// together (see [`Runs::claim`]). No worker has to take part: on a
+    /// shared machine a core is often taken away for a while, and a call
+    /// that waited for every worker to start would wait for it to come
+    /// back.
     pub fn share(&self, items: usize, task: &(dyn Fn(usize, usize) + Sync)) {
         let (workers, longest) = (self.count(), items.div_ceil(self.count() * RUNS_PER_WORKER));
         // SAFETY: only the lifetime of the borrow is erased, so that helpers
