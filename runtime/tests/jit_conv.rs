@@ -118,7 +118,8 @@ fn conv_stride_and_asymmetric_padding() {
 fn conv_whole_plane_tiles() {
     for conv in [
         Conv { n: 2, groups: 2, strides: [2, 2], padding: [1; 4], bias: true, ..Conv::new(24, 20, 14, 3) },
-        Conv { padding: [1; 4], ..Conv::new(16, 40, 7, 3) },
+        // (Few input channels: direct, not Winograd.)
+        Conv { padding: [1; 4], ..Conv::new(8, 40, 7, 3) },
     ] {
         let source = conv.source("", "");
         assert!(steps_of(&source)[0].1.contains("whole plane"), "{:?}", steps_of(&source));
@@ -258,7 +259,8 @@ fn conv_with_residual_add_and_relu(conv: &Conv) {
     // Without epilogue fusion each op runs alone, with the same result.
     let context = quant_dialect::create_context().unwrap();
     let module = quant_dialect::parse_source(&context, &source, "test.mlir").unwrap();
-    let unfused = Executor::compile(&module, "main", Options { threads: 2, fuse: false }).unwrap();
+    let unfused =
+        Executor::compile(&module, "main", Options { threads: 2, fuse: false, ..Options::default() }).unwrap();
     assert_eq!(unfused.steps().len(), 3, "{:?}", unfused.steps());
     let (_, reference) = jit_support::run_both(&source, &inputs, 1);
     let error = jit_support::relative_error(&unfused.run(&inputs).unwrap()[0], &reference[0]);
@@ -270,10 +272,13 @@ fn conv_fused_with_batch_norm_and_fake_quant() {
     for conv in epilogue_convs(8, 12, 9) {
         conv_with_batch_norm_and_fake_quant(&conv);
     }
+    // Winograd's output transform runs the same epilogue.
+    conv_with_batch_norm_and_fake_quant(&Conv { padding: [1; 4], bias: true, ..Conv::new(16, 20, 9, 3) });
 }
 
 fn conv_with_batch_norm_and_fake_quant(conv: &Conv) {
-    let c = ty(&[12], "f32");
+    let o = conv.o;
+    let c = ty(&[o], "f32");
     let q = ty(&conv.out_shape(), "i8");
     let epilogue = format!(
         "  %n = \"quant.batch_norm\"(%y, %g, %beta, %m, %v) {{epsilon = 1.0e-3 : f32}} : ($Y, {c}, {c}, {c}, {c}) -> $Y
@@ -283,8 +288,8 @@ fn conv_with_batch_norm_and_fake_quant(conv: &Conv) {
     );
     let source = conv.source(&epilogue, &format!(", %g: {c}, %beta: {c}, %m: {c}, %v: {c}"));
     let mut inputs = conv.inputs();
-    inputs.extend([random(&[12], 5), random(&[12], 6), random(&[12], 7)]);
-    let var = random(&[12], 8).as_f32().unwrap().mapv(|v| v.abs() + 0.5);
+    inputs.extend([random(&[o], 5), random(&[o], 6), random(&[o], 7)]);
+    let var = random(&[o], 8).as_f32().unwrap().mapv(|v| v.abs() + 0.5);
     inputs.push(Tensor::F32(var));
     // The fake-quantized output may differ by one step where the conv sum
     // rounds differently; compare in steps of 0.05.
@@ -362,9 +367,55 @@ fn step_flops_count_multiply_adds() {
 }
 
 fn steps_of(source: &str) -> Vec<(String, String)> {
+    steps_with(source, Options { threads: 1, ..Options::default() })
+}
+
+fn steps_with(source: &str, options: Options) -> Vec<(String, String)> {
     let context = quant_dialect::create_context().unwrap();
     let module = quant_dialect::parse_source(&context, source, "test.mlir").unwrap();
-    Executor::compile(&module, "main", Options { threads: 1, ..Options::default() }).unwrap().steps()
+    Executor::compile(&module, "main", options).unwrap().steps()
+}
+
+/// Stride-1 3×3 convs run as Winograd F(2×2, 3×3) (direct with the
+/// option off): planes of odd and even sizes (a missing last output row
+/// and column), rows of more tiles than a vector holds and a ragged last
+/// piece, asymmetric and no padding, batches, channels off the vector width.
+#[test]
+fn winograd_convs() {
+    for conv in [
+        Conv { padding: [1; 4], bias: true, ..Conv::new(16, 16, 8, 3) },
+        Conv { padding: [1; 4], ..Conv::new(20, 36, 7, 3) },
+        Conv { n: 2, padding: [1; 4], bias: true, hw: [9, 40], ..Conv::new(24, 16, 0, 3) },
+        Conv { padding: [0; 4], bias: true, hw: [12, 35], ..Conv::new(16, 24, 0, 3) },
+        Conv { padding: [2, 0, 1, 1], hw: [6, 11], ..Conv::new(32, 17, 0, 3) },
+    ] {
+        let source = conv.source("", "");
+        let described =
+            |winograd| steps_with(&source, Options { threads: 1, winograd, ..Options::default() })[0].1.clone();
+        assert!(described(true).contains("winograd"), "{}", described(true));
+        assert!(!described(false).contains("winograd"), "{}", described(false));
+        check(&source, &conv.inputs());
+    }
+}
+
+/// Constant weights are transformed once, at load time.
+#[test]
+fn winograd_with_constant_weights() {
+    let (x, w, y) = (ty(&[1, 16, 10, 10], "f32"), ty(&[24, 16, 3, 3], "f32"), ty(&[1, 24, 10, 10], "f32"));
+    let values: Vec<String> = (0..24 * 16 * 9).map(|i| format!("{:.4}", (i as f32 * 0.37).sin())).collect();
+    let source = format!(
+        "func.func @main(%x: {x}) -> {y} {{
+  %c = arith.constant dense<[{}]> : tensor<3456xf32>
+  %w = \"quant.reshape\"(%c) : (tensor<3456xf32>) -> {w}
+  %y = \"quant.conv2d\"(%x, %w) {{padding = array<i64: 1, 1, 1, 1>}} : ({x}, {w}) -> {y}
+  return %y : {y}
+}}",
+        values.join(", ")
+    );
+    check(&source, &[random(&[1, 16, 10, 10], 5)]);
+    let steps = steps_of(&source);
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert!(steps[0].1.contains("winograd"), "{steps:?}");
 }
 
 /// The conv micro-kernel really runs on vector FMA instructions.

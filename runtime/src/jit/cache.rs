@@ -2,7 +2,16 @@
 //! by every executor of the process. Missing kernels are compiled in
 //! batches, one module per thread.
 
-use super::{conv::ConvSig, engine, host::Host, ir::Ir, kernel::Kernel, map::MapSig, pool::MaxPoolSig};
+use super::{
+    conv::ConvSig,
+    engine,
+    host::Host,
+    ir::Ir,
+    kernel::Kernel,
+    map::MapSig,
+    pool::MaxPoolSig,
+    winograd::{InputSig, OutputSig},
+};
 use inkwell::values::FunctionValue;
 use std::{
     collections::HashMap,
@@ -15,6 +24,8 @@ pub(super) enum Signature {
     Conv(ConvSig),
     Map(MapSig),
     MaxPool(MaxPoolSig),
+    WinogradInput(InputSig),
+    WinogradOutput(OutputSig),
 }
 
 impl Signature {
@@ -23,6 +34,8 @@ impl Signature {
             Signature::Conv(s) => Kernel::new(address, s.buffers(), s.items()),
             Signature::Map(s) => Kernel::new(address, s.buffers(), s.rows),
             Signature::MaxPool(s) => Kernel::new(address, s.buffers(), s.items()),
+            Signature::WinogradInput(s) => Kernel::new(address, s.buffers(), s.items()),
+            Signature::WinogradOutput(s) => Kernel::new(address, s.buffers(), s.items()),
         }
     }
 
@@ -31,6 +44,8 @@ impl Signature {
             Signature::Conv(s) => s.generate(ir, function),
             Signature::Map(s) => s.generate(ir, function),
             Signature::MaxPool(s) => s.generate(ir, function),
+            Signature::WinogradInput(s) => s.generate(ir, function),
+            Signature::WinogradOutput(s) => s.generate(ir, function),
         }
     }
 

@@ -904,7 +904,7 @@ fn branch<'ctx>(
 }
 
 /// Emits `body` where `condition` holds.
-fn when<'ctx>(
+pub(super) fn when<'ctx>(
     ir: &Ir<'ctx>,
     function: FunctionValue<'ctx>,
     condition: IntValue<'ctx>,

@@ -122,8 +122,9 @@ pub(super) fn max_pool_sig(op: &OperationRef, x: &TensorSpec) -> Result<(MaxPool
     Ok((sig, vec![n, c, ho, wo]))
 }
 
-pub(super) fn conv_sig(
-    op: &OperationRef,
+/// The direct conv kernel of a conv2d of `x` by `w` with attributes `a`.
+pub(super) fn conv_sig_for(
+    a: &Conv2dAttrs,
     x: &TensorSpec,
     w: &TensorSpec,
     bias: bool,
@@ -131,7 +132,6 @@ pub(super) fn conv_sig(
 ) -> Result<Lowered, String> {
     check_f32(x, "input")?;
     check_f32(w, "weight")?;
-    let a = Conv2dAttrs::from_op(op)?;
     let (&[n, c, h, wd], &[o, cg, kh, kw]) = (x.shape.as_slice(), w.shape.as_slice()) else {
         return Err(format!("input and weight must have rank 4, got {x} and {w}"));
     };

@@ -42,6 +42,7 @@ mod pool;
 mod stages;
 mod staging;
 mod step;
+mod winograd;
 mod workers;
 
 use crate::{RuntimeError, Tensor, TensorSpec};
@@ -63,12 +64,17 @@ pub struct Options {
     /// element-wise op whose result they consume (epilogue fusion). Off,
     /// every op runs alone: the baseline that shows what fusion gains.
     pub fuse: bool,
+    /// Run stride-1 3×3 convs with enough channels as Winograd F(2×2,
+    /// 3×3) (fewer multiplies; results differ from the direct sum's in
+    /// the last bits). Off, every conv runs the direct kernel.
+    pub winograd: bool,
 }
 
 impl Default for Options {
-    /// All cores, fusion on.
+    /// All cores, fusion and Winograd on.
     fn default() -> Self {
-        Options { threads: std::thread::available_parallelism().map_or(1, |n| n.get()), fuse: true }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Options { threads, fuse: true, winograd: true }
     }
 }
 
@@ -88,7 +94,7 @@ impl Executor {
         let threads = options.threads.max(1);
         Ok(Executor {
             entry: entry.to_string(),
-            plan: plan::lower(module, entry, threads, options.fuse)?,
+            plan: plan::lower(module, entry, &Options { threads, ..options })?,
             workers: workers::Workers::new(threads).map_err(RuntimeError::Threads)?,
             pool: buffers::BufferPool::default(),
         })
@@ -117,11 +123,16 @@ impl Executor {
         self.plan.steps.iter().map(step::Step::flops).collect()
     }
 
-    /// The host assembly of the kernel of step `index`, if it has one.
+    /// The host assembly of the kernels of step `index`, if it has any.
     pub fn assembly(&self, index: usize) -> Result<Option<String>, RuntimeError> {
         let Some(step) = self.plan.steps.get(index) else { return Ok(None) };
         let fail = |message| RuntimeError::Op { op: step.name.clone(), site: step.site.clone(), message };
-        step.signature().map(|s| s.assembly().map_err(fail)).transpose()
+        let signatures = step.signatures();
+        if signatures.is_empty() {
+            return Ok(None);
+        }
+        let assembly = signatures.iter().map(|s| s.assembly().map_err(fail)).collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(assembly.concat()))
     }
 
     /// Runs the function on `inputs` (one per argument, of its type).

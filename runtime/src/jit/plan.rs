@@ -8,19 +8,27 @@ use super::{
     buffers::BufferPool,
     cache::{self, Signature},
     decode::{
-        check_result, conv_sig, key, linear_sig, max_pool_sig, name_of, op_error, operand, quant_args, result, spec_of,
-        stage_shape, unary_of,
+        check_f32, check_result, conv_sig_for, key, linear_sig, max_pool_sig, name_of, op_error, operand, quant_args,
+        result, spec_of, stage_shape, unary_of,
     },
     host::Host,
     ir::Elem,
     map::MapSig,
     stages::{self, Stage},
     step::{Kind, StageArgs, Step, Values},
+    winograd::{self, Winograd},
     workers::Workers,
+    Options,
 };
 use crate::{numbering::Numbering, reference::Op, RuntimeError, Site, Tensor, TensorSpec};
 use melior::ir::{operation::OperationLike, BlockLike, Module, OperationRef, RegionLike, Value};
-use quant_dialect::{attrs, ffi, qparams::QuantParams, tensor::ConstTensor, views::PoolAttrs, OpKind};
+use quant_dialect::{
+    attrs, ffi,
+    qparams::QuantParams,
+    tensor::ConstTensor,
+    views::{Conv2dAttrs, PoolAttrs},
+    OpKind,
+};
 use std::{
     borrow::Cow,
     collections::{HashMap, HashSet},
@@ -68,12 +76,10 @@ struct Lowering {
     /// that last op (all operands of the chain are defined by then).
     absorbed: HashSet<usize>,
     pending: HashMap<usize, (usize, Vec<usize>, Option<usize>)>,
-    threads: usize,
-    /// Whether element-wise consumers join their producer's kernel.
-    fuse: bool,
+    options: Options,
 }
 
-pub(super) fn lower(module: &Module, entry: &str, threads: usize, fuse: bool) -> Result<Plan, RuntimeError> {
+pub(super) fn lower(module: &Module, entry: &str, options: &Options) -> Result<Plan, RuntimeError> {
     let func = quant_dialect::func::find_function(module, entry)
         .ok_or_else(|| RuntimeError::MissingEntry(entry.to_string()))?;
     let block = func.region(0).ok().and_then(|r| r.first_block()).ok_or_else(|| op_error(&func, "has no body"))?;
@@ -86,8 +92,7 @@ pub(super) fn lower(module: &Module, entry: &str, threads: usize, fuse: bool) ->
         steps: Vec::new(),
         absorbed: HashSet::new(),
         pending: HashMap::new(),
-        threads,
-        fuse,
+        options: options.clone(),
     };
     for i in 0..block.argument_count() {
         let value: Value = block.argument(i).map_err(|e| op_error(&func, e.to_string()))?.into();
@@ -169,13 +174,12 @@ impl Lowering {
 
     /// Compiles (or finds) the kernels of all steps at once.
     fn attach_kernels(&mut self) -> Result<(), String> {
-        let jit_steps: Vec<_> = self.steps.iter_mut().filter_map(|s| Some((s.signature()?, s))).collect();
-        let signatures: Vec<Signature> = jit_steps.iter().map(|(sig, _)| sig.clone()).collect();
+        let signatures: Vec<Signature> = self.steps.iter().flat_map(Step::signatures).collect();
         let start = std::time::Instant::now();
-        let kernels = cache::kernels(&signatures, self.threads)?;
+        let mut kernels = cache::kernels(&signatures, self.options.threads)?.into_iter();
         tracing::debug!(kernels = signatures.len(), ms = start.elapsed().as_secs_f64() * 1e3, "kernels ready");
-        for ((_, step), kernel) in jit_steps.into_iter().zip(kernels) {
-            step.kernel = Some(kernel);
+        for step in &mut self.steps {
+            step.kernels = kernels.by_ref().take(step.signatures().len()).collect();
         }
         Ok(())
     }
@@ -206,7 +210,7 @@ impl Lowering {
         };
         // Unfused, a head still indexes its own parameters by its axis.
         let Ok(mut flowing) = result(head) else { return none };
-        if !self.fuse {
+        if !self.options.fuse {
             return (Vec::new(), axis);
         }
         let mut chain = Vec::new();
@@ -291,13 +295,11 @@ impl Lowering {
         let (kind, args) = self.kind(head, stages, args, axis, &spec).map_err(fail)?;
         let slot = self.numbering.define(value, spec.clone());
         let name = name_of(head);
-        let mut step =
-            Step { name, site: Site::of(head.location()), kind, args, kernel: None, params: None, result: slot, spec };
+        let site = Site::of(head.location());
+        let mut step = Step { name, site, kind, args, kernels: Vec::new(), params: None, result: slot, spec };
         let values: Values = self.constants.iter().map(|c| c.as_ref().map(Cow::Borrowed)).collect();
         if step.operands().iter().all(|&s| self.is_constant(s)) {
-            if let Some(signature) = step.signature() {
-                step.kernel = cache::kernels(&[signature], 1).map_err(fail)?.pop();
-            }
+            step.kernels = cache::kernels(&step.signatures(), 1).map_err(fail)?;
             let tensor = step.run(&values, &Workers::new(1).map_err(fail)?, &BufferPool::default()).map_err(fail)?;
             self.set_constant(slot, tensor);
         } else {
@@ -332,18 +334,29 @@ impl Lowering {
         Ok(match kind {
             OpKind::Conv2d | OpKind::Linear => {
                 let weight = self.slot(head, 1)?;
+                let weight_spec = &self.numbering.specs[weight];
                 let bias = (head.operand_count() > 2).then(|| self.slot(head, 2)).transpose()?;
-                let (sig, staging, shape) = if kind == OpKind::Conv2d {
-                    conv_sig(head, input_spec, &self.numbering.specs[weight], bias.is_some(), stages)?
+                let constant_weights = self.constants.get(weight).and_then(Option::as_ref).and_then(|w| w.as_f32());
+                let attrs = (kind == OpKind::Conv2d).then(|| Conv2dAttrs::from_op(head)).transpose()?;
+                if let Some(a) =
+                    attrs.as_ref().filter(|a| self.options.winograd && winograd::applies(a, input_spec, weight_spec))
+                {
+                    check_f32(input_spec, "input")?;
+                    check_f32(weight_spec, "weight")?;
+                    let (winograd, shape) = Winograd::new(a, input_spec, weight_spec, bias.is_some(), stages)?;
+                    check_result(&shape, stages::output_elem(&winograd.output_sig().stages, Elem::F32), spec)?;
+                    let transformed =
+                        constant_weights.and_then(|w| w.as_slice().map(|w| winograd.transform_weights(w)));
+                    let winograd = Box::new(winograd);
+                    return Ok((Kind::Winograd { winograd, input, weight, transformed, bias }, args));
+                }
+                let (sig, staging, shape) = if let Some(a) = &attrs {
+                    conv_sig_for(a, input_spec, weight_spec, bias.is_some(), stages)?
                 } else {
-                    linear_sig(input_spec, &self.numbering.specs[weight], bias.is_some(), stages)?
+                    linear_sig(input_spec, weight_spec, bias.is_some(), stages)?
                 };
                 check_result(&shape, stages::output_elem(&sig.stages, Elem::F32), spec)?;
-                let packed = self
-                    .constants
-                    .get(weight)
-                    .and_then(Option::as_ref)
-                    .and_then(|w| w.as_f32()?.as_slice().map(|w| sig.pack_weights(w)));
+                let packed = constant_weights.and_then(|w| w.as_slice().map(|w| sig.pack_weights(w)));
                 (Kind::Conv { sig: Box::new(sig), input, weight, packed, bias, staging }, args)
             }
             k if k.is_unary_elementwise()

@@ -13,6 +13,7 @@ use super::{
     pool::MaxPoolSig,
     stages::Stage,
     staging::Staging,
+    winograd::Winograd,
     workers::Workers,
 };
 use crate::{reference::Op, Tensor, TensorSpec};
@@ -48,6 +49,15 @@ pub(super) enum Kind {
         bias: Option<usize>,
         staging: Option<Staging>,
     },
+    /// A stride-1 3×3 conv as Winograd F(2×2, 3×3): three kernels.
+    Winograd {
+        winograd: Box<Winograd>,
+        input: usize,
+        weight: usize,
+        /// The transformed weights, when the weights are constant.
+        transformed: Option<Floats>,
+        bias: Option<usize>,
+    },
     Map {
         sig: MapSig,
         input: usize,
@@ -73,9 +83,10 @@ pub(super) struct Step {
     pub kind: Kind,
     /// Parameters of the fused stages (conv and map steps).
     pub args: Vec<StageArgs>,
-    /// The compiled kernel of conv, map and max pooling steps (attached
-    /// after lowering).
-    pub kernel: Option<Kernel>,
+    /// The compiled kernels of the step's signatures (attached after
+    /// lowering): one for conv, map and max pooling steps, three for
+    /// Winograd convs.
+    pub kernels: Vec<Kernel>,
     /// The kernel's parameter buffers (see [`Step::params`]), made once at
     /// lowering when they come from constants alone.
     pub params: Option<Vec<Vec<f32>>>,
@@ -105,13 +116,13 @@ fn buf<'v>(values: &'v Values, slot: usize) -> Result<Buf<'v>, String> {
 
 impl Step {
     fn kernel(&self) -> Result<&Kernel, String> {
-        self.kernel.as_ref().ok_or_else(|| "the kernel was not compiled".to_string())
+        self.kernels.first().ok_or_else(|| "the kernel was not compiled".to_string())
     }
 
     /// The slots this step reads.
     pub fn operands(&self) -> Vec<usize> {
         let mut slots = match &self.kind {
-            Kind::Conv { input, weight, .. } => vec![*input, *weight],
+            Kind::Conv { input, weight, .. } | Kind::Winograd { input, weight, .. } => vec![*input, *weight],
             Kind::Map { input, .. } | Kind::MaxPool { input, .. } | Kind::AvgPool { input, .. } => vec![*input],
             Kind::Interpreted { inputs, .. } => inputs.clone(),
         };
@@ -123,7 +134,7 @@ impl Step {
     /// the fused stages' operands.
     fn param_slots(&self) -> Vec<usize> {
         let bias = match &self.kind {
-            Kind::Conv { bias, .. } => *bias,
+            Kind::Conv { bias, .. } | Kind::Winograd { bias, .. } => *bias,
             _ => None,
         };
         let stage_slots = self.args.iter().flat_map(|arg| match arg {
@@ -138,7 +149,8 @@ impl Step {
     /// slot they come from: runs then skip padding them and working out
     /// batch norm's scale and shift.
     pub fn prepare(&mut self, constants: &Values, is_constant: impl Fn(usize) -> bool) -> Result<(), String> {
-        if matches!(self.kind, Kind::Conv { .. } | Kind::Map { .. }) && self.param_slots().into_iter().all(is_constant)
+        if matches!(self.kind, Kind::Conv { .. } | Kind::Winograd { .. } | Kind::Map { .. })
+            && self.param_slots().into_iter().all(is_constant)
         {
             let params = self.params(constants)?.into_iter().map(Cow::into_owned).collect();
             self.params = Some(params);
@@ -157,6 +169,11 @@ impl Step {
             Kind::Conv { sig, bias, .. } => {
                 let bias = bias.map(|b| floats(values, b).map(|b| Cow::Owned(sig.pad_channels(b)))).transpose()?;
                 let stages = self.stage_buffers(&sig.stages, values, |p| sig.pad_channels(p))?;
+                Ok(bias.into_iter().chain(stages).collect())
+            }
+            Kind::Winograd { winograd, bias, .. } => {
+                let bias = bias.map(|b| floats(values, b).map(Cow::Borrowed)).transpose()?;
+                let stages = self.stage_buffers(&winograd.output_sig().stages, values, <[f32]>::to_vec)?;
                 Ok(bias.into_iter().chain(stages).collect())
             }
             Kind::Map { sig, .. } => self.stage_buffers(&sig.stages, values, <[f32]>::to_vec),
@@ -247,6 +264,19 @@ impl Step {
                     None => run(x)?,
                 }
             }
+            Kind::Winograd { winograd, input, weight, transformed, .. } => {
+                let x = floats(values, *input)?;
+                let transformed_now;
+                let weights: &[f32] = match transformed {
+                    Some(w) => w,
+                    None => {
+                        transformed_now = winograd.transform_weights(floats(values, *weight)?);
+                        &transformed_now
+                    }
+                };
+                let params = self.params(values)?;
+                self.kernel_output(pool, |out| winograd.run(x, weights, &params, &self.kernels, out, workers, pool))?
+            }
             Kind::Map { input, .. } | Kind::MaxPool { input, .. } => {
                 let mut buffers = vec![buf(values, *input)?];
                 let params = self.params(values)?;
@@ -270,13 +300,18 @@ impl Step {
 }
 
 impl Step {
-    /// The kernel signature of a JIT step.
-    pub fn signature(&self) -> Option<Signature> {
+    /// The kernel signatures of a JIT step, in the order it runs them.
+    pub fn signatures(&self) -> Vec<Signature> {
         match &self.kind {
-            Kind::Conv { sig, .. } => Some(Signature::Conv(ConvSig::clone(sig))),
-            Kind::Map { sig, .. } => Some(Signature::Map(sig.clone())),
-            Kind::MaxPool { sig, .. } => Some(Signature::MaxPool(sig.clone())),
-            _ => None,
+            Kind::Conv { sig, .. } => vec![Signature::Conv(ConvSig::clone(sig))],
+            Kind::Winograd { winograd, .. } => vec![
+                Signature::WinogradInput(winograd.input_sig().clone()),
+                Signature::Conv(winograd.products_sig().clone()),
+                Signature::WinogradOutput(winograd.output_sig().clone()),
+            ],
+            Kind::Map { sig, .. } => vec![Signature::Map(sig.clone())],
+            Kind::MaxPool { sig, .. } => vec![Signature::MaxPool(sig.clone())],
+            _ => Vec::new(),
         }
     }
 
@@ -285,6 +320,7 @@ impl Step {
     pub fn flops(&self) -> f64 {
         match &self.kind {
             Kind::Conv { sig, .. } => sig.flops(),
+            Kind::Winograd { winograd, .. } => winograd.flops(),
             _ => 0.0,
         }
     }
@@ -313,6 +349,7 @@ impl Step {
                 },
                 sig.stages
             ),
+            Kind::Winograd { winograd, .. } => format!("jit winograd {}", winograd.describe()),
             Kind::Map { sig, .. } => format!("jit map {:?}", sig.stages),
             Kind::MaxPool { sig, .. } => format!("jit max pool {}x{}/s{}", sig.kernel[0], sig.kernel[1], sig.stride[0]),
             Kind::AvgPool { .. } => "rust avg pool".into(),

@@ -73,25 +73,26 @@ pub fn cosine(a: &Tensor, b: &Tensor) -> f64 {
 
 /// Asserts that the JIT matches the interpreter within 1e-5 relative on
 /// f32 results and within one quantization step on integer results, with
-/// one thread and with two, and with one thread and every op in its own
-/// kernel (the `--no-fusion` baseline).
+/// one thread and with two, with one thread and every op in its own
+/// kernel (the `--no-fusion` baseline), and with every conv direct (no
+/// Winograd).
 pub fn check(source: &str, inputs: &[Tensor]) {
-    for (threads, fuse) in [(1, true), (2, true), (1, false)] {
-        let (jit, reference) = run_with(source, inputs, Options { threads, fuse });
+    for (threads, fuse, winograd) in [(1, true, true), (2, true, true), (1, false, true), (1, true, false)] {
+        let (jit, reference) = run_with(source, inputs, Options { threads, fuse, winograd });
         assert_eq!(jit.len(), reference.len());
         for (k, (a, b)) in jit.iter().zip(&reference).enumerate() {
             assert_eq!(a.spec(), b.spec(), "result #{k}");
             match (a, b) {
                 (Tensor::F32(_), Tensor::F32(_)) => {
                     let e = relative_error(a, b);
-                    assert!(e <= 1e-5, "result #{k}: relative error {e:e} ({threads} threads, fuse {fuse})\n{source}");
+                    assert!(e <= 1e-5, "result #{k}: relative error {e:e} ({threads} threads, fuse {fuse}, winograd {winograd})\n{source}");
                 }
                 _ => {
                     let (a, b) = (a.as_int().unwrap(), b.as_int().unwrap());
                     let steps = a.iter().zip(b).map(|(x, y)| (x - y).abs()).max().unwrap_or(0);
                     assert!(
                         steps <= 1,
-                        "result #{k}: {steps} quantization steps apart ({threads} threads, fuse {fuse})\n{source}"
+                        "result #{k}: {steps} quantization steps apart ({threads} threads, fuse {fuse}, winograd {winograd})\n{source}"
                     );
                 }
             }

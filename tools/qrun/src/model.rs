@@ -34,6 +34,10 @@ pub struct EngineArgs {
     /// JIT engine: run every op in its own kernel, without epilogue fusion.
     #[arg(long)]
     pub no_fusion: bool,
+    /// JIT engine: run stride-1 3×3 convs directly, not as Winograd
+    /// F(2×2, 3×3).
+    #[arg(long)]
+    pub no_winograd: bool,
 }
 
 impl EngineArgs {
@@ -82,8 +86,12 @@ impl Model {
         let at = |e: RuntimeError| format!("{path}: {e}");
         let engine = match how.engine {
             EngineKind::Jit => Engine::Jit(
-                Executor::compile(module, entry, Options { threads: how.threads(), fuse: !how.no_fusion })
-                    .map_err(at)?,
+                Executor::compile(
+                    module,
+                    entry,
+                    Options { threads: how.threads(), fuse: !how.no_fusion, winograd: !how.no_winograd },
+                )
+                .map_err(at)?,
             ),
             EngineKind::Reference => Engine::Reference(Interpreter::new(module, entry).map_err(at)?),
             EngineKind::Mlir => {
