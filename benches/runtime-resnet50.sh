@@ -8,7 +8,8 @@
 # This machine kind is noisy (other tenants), so the measurements run in
 # ROUNDS, qrun and ORT processes alternating; the summary is the median over
 # rounds of each round's median.
-# Also the conv 3x3 64->64 56x56 kernel against the FMA peak (one thread).
+# Also the conv 3x3 64->64 56x56 kernel against the FMA peak (one thread),
+# direct and as Winograd.
 #
 # usage: benches/runtime-resnet50.sh [THREADS] [ITERS] [ROUNDS]   (default: all cores, 20, 5)
 set -euo pipefail
@@ -59,7 +60,7 @@ print(f"  least single run: qrun fused {min(r['min_ms'] for r in nf + ef):.1f}, 
       f"ORT_ENABLE_ALL {min(r['ort_enable_all_min_ms'] for r in ort):.1f} ms")
 PY
 
-echo "== conv 3x3 64->64 56x56, one thread"
+echo "== conv 3x3 64->64 56x56, one thread: the direct kernel, then Winograd (GFLOP/s of the direct sum's work)"
 cat > "$out/conv64.mlir" <<'MLIR'
 func.func @main(%x: tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32> {
   %w = arith.constant dense<0.01> : tensor<64x64x3x3xf32>
@@ -68,4 +69,5 @@ func.func @main(%x: tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32> {
   return %y : tensor<1x64x56x56xf32>
 }
 MLIR
+target/release/qrun bench "$out/conv64.mlir" --threads 1 --iters 50 --no-winograd
 target/release/qrun bench "$out/conv64.mlir" --threads 1 --iters 50
