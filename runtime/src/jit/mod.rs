@@ -4,13 +4,15 @@
 //! conv2d and linear run as a register-blocked SIMD micro-kernel over
 //! weights packed at load time, with the element-wise ops that consume
 //! their result (bias, activations, batch norm, residual add, Q/DQ) fused
-//! into its epilogue; other element-wise chains run as vectorized map
-//! kernels, max pooling as its own kernel; average pooling as a Rust loop
-//! over the workers; global average pooling, softmax and data movement
-//! through the reference interpreter's code. Kernels are cached per signature for
-//! the life of the process. Work items are split over worker threads
-//! started once per process and thread count; result storage is recycled
-//! as soon as the last reader of a value has run.
+//! into its epilogue; stride-1 3×3 convs with enough channels run as
+//! Winograd F(2×2, 3×3) (two transform kernels around that micro-kernel,
+//! the epilogue after the output transform). Other element-wise chains run
+//! as vectorized map kernels, max pooling as its own kernel; average
+//! pooling as a Rust loop over the workers; global average pooling, softmax
+//! and data movement through the reference interpreter's code. Kernels are
+//! cached per signature for the life of the process. Work items are split
+//! over worker threads started once per process and thread count; result
+//! storage is recycled as soon as the last reader of a value has run.
 //!
 //! ```
 //! use quant_runtime::{jit::{Executor, Options}, Tensor};

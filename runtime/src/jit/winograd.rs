@@ -131,10 +131,8 @@ impl Winograd {
         let mut u = vec![0.0f32; POSITIONS * k_count * c_count];
         for (kc, g) in weights.chunks_exact(9).enumerate() {
             // G·g (4×3), then (G·g)·Gᵀ (4×4).
-            let gg: Vec<[f64; 3]> = G
-                .iter()
-                .map(|row| std::array::from_fn(|b| (0..3).map(|a| row[a] * g[3 * a + b] as f64).sum()))
-                .collect();
+            let gg: [[f64; 3]; 4] =
+                G.map(|row| std::array::from_fn(|b| (0..3).map(|a| row[a] * g[3 * a + b] as f64).sum()));
             for (i, left) in gg.iter().enumerate() {
                 for (j, right) in G.iter().enumerate() {
                     let value: f64 = (0..3).map(|b| left[b] * right[b]).sum();
