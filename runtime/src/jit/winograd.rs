@@ -203,9 +203,11 @@ fn tile_pieces<'ctx>(
     rest: usize,
     mut body: impl FnMut(IntValue<'ctx>, usize, bool) -> Res<()>,
 ) -> Res<()> {
-    ir.counted_loop(function, ir.int(0), ir.int(whole as u64), 1, Vec::new(), |i, _| {
-        body(i, lanes, false).map(|()| Vec::new())
-    })?;
+    if whole > 0 {
+        ir.counted_loop(function, ir.int(0), ir.int(whole as u64), 1, Vec::new(), |i, _| {
+            body(i, lanes, false).map(|()| Vec::new())
+        })?;
+    }
     if rest > 0 {
         body(ir.int(whole as u64), rest, true)?;
     }
