@@ -221,13 +221,28 @@ impl<'ctx> Ir<'ctx> {
             return self.store(elem, base, lanes.base, v);
         }
         if lanes.stride == 1 {
-            let pointer = self.at(self.elem_type(elem), base, lanes.base)?;
-            let types = [v.get_type().into(), self.ptr.into()];
-            let function = Intrinsic::find("llvm.masked.store")
-                .and_then(|i| i.get_declaration(self.module, &types))
-                .ok_or(BuilderError::UnsetPosition)?;
-            let args = [v.into(), pointer.into(), self.mask(lanes.valid, width).into()];
-            self.b.build_call(function, &args, "")?;
+            // The valid lanes as whole narrower vectors (7 lanes: 4, 2 and
+            // 1): masked stores are slow on AMD's cores (Winograd's 3×3 conv
+            // over 14×14, 7 lanes per row of tiles: 1.34 against 1.47 ms).
+            let mut first = 0;
+            for piece in [16, 8, 4, 2, 1] {
+                if lanes.valid - first >= piece {
+                    let part: Vec<_> = (first..first + piece).map(|l| self.i32.const_int(l as u64, false)).collect();
+                    let part = self.b.build_shuffle_vector(
+                        v,
+                        v.get_type().get_poison(),
+                        VectorType::const_vector(&part),
+                        "",
+                    )?;
+                    let value: BasicValueEnum = if piece == 1 {
+                        self.b.build_extract_element(part, self.i32.const_zero(), "")?
+                    } else {
+                        part.into()
+                    };
+                    self.store(elem, base, self.add(lanes.base, self.int(first as u64))?, value)?;
+                    first += piece;
+                }
+            }
             return Ok(());
         }
         for l in 0..lanes.valid {
