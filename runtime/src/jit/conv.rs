@@ -257,14 +257,7 @@ impl ConvSig {
         if self.bias {
             buffers.push((Elem::F32, channels));
         }
-        for stage in &self.stages {
-            let len = match stage {
-                Stage::Residual => self.output_len(),
-                s if s.per_channel() => channels,
-                _ => 1,
-            };
-            buffers.extend(std::iter::repeat_n((Elem::F32, len), stage.buffers()));
-        }
+        buffers.extend(stages::buffers(&self.stages, self.output_len(), channels));
         buffers
     }
 

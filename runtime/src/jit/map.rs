@@ -46,14 +46,7 @@ impl MapSig {
 
     pub fn buffers(&self) -> Vec<(Elem, usize)> {
         let mut buffers = vec![(stages::output_elem(&self.stages, self.input), self.len()), (self.input, self.len())];
-        for stage in &self.stages {
-            let len = match stage {
-                Stage::Residual => self.len(),
-                s if s.per_channel() => self.channels,
-                _ => 1,
-            };
-            buffers.extend(std::iter::repeat_n((Elem::F32, len), stage.buffers()));
-        }
+        buffers.extend(stages::buffers(&self.stages, self.len(), self.channels));
         buffers
     }
 

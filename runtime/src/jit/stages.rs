@@ -62,6 +62,19 @@ impl Stage {
     }
 }
 
+/// Element type and minimum length of the buffers `stages` read, in order,
+/// for a kernel writing `output_len` elements over `channels` channels: a
+/// residual is laid out as the output; other parameters have one value per
+/// channel or one in all.
+pub(super) fn buffers(stages: &[Stage], output_len: usize, channels: usize) -> Vec<(Elem, usize)> {
+    let len = |stage: &Stage| match stage {
+        Stage::Residual => output_len,
+        s if s.per_channel() => channels,
+        _ => 1,
+    };
+    stages.iter().flat_map(|stage| std::iter::repeat_n((Elem::F32, len(stage)), stage.buffers())).collect()
+}
+
 /// The lane type at the end of `stages` applied to `input` lanes.
 pub(super) fn output_elem(stages: &[Stage], input: Elem) -> Elem {
     stages.last().map_or(input, |s| s.elems().1)

@@ -114,6 +114,19 @@ fn buf<'v>(values: &'v Values, slot: usize) -> Result<Buf<'v>, String> {
     .ok_or_else(|| "operand is not contiguous".to_string())
 }
 
+/// Calls `f` with the weights prepared at load time (`kept`), or, for
+/// weights that are not constant, with those `make` prepares now.
+fn with_weights<R>(
+    kept: &Option<Floats>,
+    make: impl FnOnce() -> Result<Floats, String>,
+    f: impl FnOnce(&[f32]) -> Result<R, String>,
+) -> Result<R, String> {
+    match kept {
+        Some(weights) => f(weights),
+        None => f(&make()?),
+    }
+}
+
 impl Step {
     fn kernel(&self) -> Result<&Kernel, String> {
         self.kernels.first().ok_or_else(|| "the kernel was not compiled".to_string())
@@ -245,37 +258,27 @@ impl Step {
         let result = match &self.kind {
             Kind::Conv { sig, input, weight, packed, staging, .. } => {
                 let x = floats(values, *input)?;
-                let packed_now;
-                let weights: &[f32] = match packed {
-                    Some(w) => w,
-                    None => {
-                        packed_now = sig.pack_weights(floats(values, *weight)?);
-                        &packed_now
-                    }
-                };
                 let params = self.params(values)?;
-                let run = |x: &[f32]| {
-                    let mut buffers = vec![Buf::F32(x), Buf::F32(weights)];
-                    buffers.extend(params.iter().map(|b| Buf::F32(b)));
-                    self.kernel_output(pool, |out| self.kernel()?.run(out, &buffers, workers))
-                };
-                match staging {
-                    Some(s) => s.with_staged(x, workers, run)?,
-                    None => run(x)?,
-                }
+                let pack = || Ok(sig.pack_weights(floats(values, *weight)?));
+                with_weights(packed, pack, |weights| {
+                    let run = |x: &[f32]| {
+                        let mut buffers = vec![Buf::F32(x), Buf::F32(weights)];
+                        buffers.extend(params.iter().map(|b| Buf::F32(b)));
+                        self.kernel_output(pool, |out| self.kernel()?.run(out, &buffers, workers))
+                    };
+                    match staging {
+                        Some(s) => s.with_staged(x, workers, run),
+                        None => run(x),
+                    }
+                })?
             }
             Kind::Winograd { winograd, input, weight, transformed, .. } => {
                 let x = floats(values, *input)?;
-                let transformed_now;
-                let weights: &[f32] = match transformed {
-                    Some(w) => w,
-                    None => {
-                        transformed_now = winograd.transform_weights(floats(values, *weight)?);
-                        &transformed_now
-                    }
-                };
                 let params = self.params(values)?;
-                self.kernel_output(pool, |out| winograd.run(x, weights, &params, &self.kernels, out, workers, pool))?
+                let transform = || Ok(winograd.transform_weights(floats(values, *weight)?));
+                with_weights(transformed, transform, |weights| {
+                    self.kernel_output(pool, |out| winograd.run(x, weights, &params, &self.kernels, out, workers, pool))
+                })?
             }
             Kind::Map { input, .. } | Kind::MaxPool { input, .. } => {
                 let mut buffers = vec![buf(values, *input)?];

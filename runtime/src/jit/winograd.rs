@@ -356,14 +356,7 @@ impl OutputSig {
         if self.bias {
             buffers.push((Elem::F32, self.channels));
         }
-        for stage in &self.stages {
-            let len = match stage {
-                Stage::Residual => self.output_len(),
-                s if s.per_channel() => self.channels,
-                _ => 1,
-            };
-            buffers.extend(std::iter::repeat_n((Elem::F32, len), stage.buffers()));
-        }
+        buffers.extend(stages::buffers(&self.stages, self.output_len(), self.channels));
         buffers
     }
 
