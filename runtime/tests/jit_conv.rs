@@ -118,8 +118,7 @@ fn conv_stride_and_asymmetric_padding() {
 fn conv_whole_plane_tiles() {
     for conv in [
         Conv { n: 2, groups: 2, strides: [2, 2], padding: [1; 4], bias: true, ..Conv::new(24, 20, 14, 3) },
-        // (Few input channels: direct, not Winograd.)
-        Conv { padding: [1; 4], ..Conv::new(8, 40, 7, 3) },
+        Conv { padding: [1; 4], ..Conv::new(16, 40, 7, 3) },
     ] {
         let source = conv.source("", "");
         assert!(steps_of(&source)[0].1.contains("whole plane"), "{:?}", steps_of(&source));
@@ -245,6 +244,12 @@ fn conv_fused_with_residual_add_and_relu() {
     for conv in epilogue_convs(16, 16, 9) {
         conv_with_residual_add_and_relu(&conv);
     }
+    conv_with_residual_add_and_relu(&winograd_epilogue_conv());
+}
+
+/// A conv large enough to run as Winograd, for the epilogue tests.
+fn winograd_epilogue_conv() -> Conv {
+    Conv { padding: [1; 4], bias: true, ..Conv::new(48, 20, 24, 3) }
 }
 
 fn conv_with_residual_add_and_relu(conv: &Conv) {
@@ -273,7 +278,7 @@ fn conv_fused_with_batch_norm_and_fake_quant() {
         conv_with_batch_norm_and_fake_quant(&conv);
     }
     // Winograd's output transform runs the same epilogue.
-    conv_with_batch_norm_and_fake_quant(&Conv { padding: [1; 4], bias: true, ..Conv::new(16, 20, 9, 3) });
+    conv_with_batch_norm_and_fake_quant(&winograd_epilogue_conv());
 }
 
 fn conv_with_batch_norm_and_fake_quant(conv: &Conv) {
@@ -376,18 +381,18 @@ fn steps_with(source: &str, options: Options) -> Vec<(String, String)> {
     Executor::compile(&module, "main", options).unwrap().steps()
 }
 
-/// Stride-1 3×3 convs run as Winograd F(2×2, 3×3) (direct with the
-/// option off): planes of odd and even sizes (a missing last output row
+/// Stride-1 3×3 convs with enough work run as Winograd F(2×2, 3×3)
+/// (direct with the option off, or when small): planes of odd and even sizes (a missing last output row
 /// and column), rows of more tiles than a vector holds and a ragged last
 /// piece, asymmetric and no padding, batches, channels off the vector width.
 #[test]
 fn winograd_convs() {
     for conv in [
-        Conv { padding: [1; 4], bias: true, ..Conv::new(16, 16, 8, 3) },
-        Conv { padding: [1; 4], ..Conv::new(20, 36, 7, 3) },
-        Conv { n: 2, padding: [1; 4], bias: true, hw: [9, 40], ..Conv::new(24, 16, 0, 3) },
-        Conv { padding: [0; 4], bias: true, hw: [12, 35], ..Conv::new(16, 24, 0, 3) },
-        Conv { padding: [2, 0, 1, 1], hw: [6, 11], ..Conv::new(32, 17, 0, 3) },
+        Conv { padding: [1; 4], bias: true, ..Conv::new(32, 32, 24, 3) },
+        Conv { padding: [1; 4], ..Conv::new(40, 36, 19, 3) },
+        Conv { n: 2, padding: [1; 4], bias: true, hw: [9, 40], ..Conv::new(32, 24, 0, 3) },
+        Conv { padding: [0; 4], bias: true, hw: [12, 35], ..Conv::new(48, 32, 0, 3) },
+        Conv { padding: [2, 0, 1, 1], hw: [14, 23], ..Conv::new(64, 33, 0, 3) },
     ] {
         let source = conv.source("", "");
         let described =
@@ -396,23 +401,25 @@ fn winograd_convs() {
         assert!(!described(false).contains("winograd"), "{}", described(false));
         check(&source, &conv.inputs());
     }
+    let small = Conv { padding: [1; 4], ..Conv::new(16, 16, 14, 3) }.source("", "");
+    assert!(!steps_of(&small)[0].1.contains("winograd"), "{:?}", steps_of(&small));
 }
 
 /// Constant weights are transformed once, at load time.
 #[test]
 fn winograd_with_constant_weights() {
-    let (x, w, y) = (ty(&[1, 16, 10, 10], "f32"), ty(&[24, 16, 3, 3], "f32"), ty(&[1, 24, 10, 10], "f32"));
-    let values: Vec<String> = (0..24 * 16 * 9).map(|i| format!("{:.4}", (i as f32 * 0.37).sin())).collect();
+    let (x, w, y) = (ty(&[1, 32, 24, 24], "f32"), ty(&[32, 32, 3, 3], "f32"), ty(&[1, 32, 24, 24], "f32"));
+    let values: Vec<String> = (0..32 * 32 * 9).map(|i| format!("{:.4}", (i as f32 * 0.37).sin())).collect();
     let source = format!(
         "func.func @main(%x: {x}) -> {y} {{
-  %c = arith.constant dense<[{}]> : tensor<3456xf32>
-  %w = \"quant.reshape\"(%c) : (tensor<3456xf32>) -> {w}
+  %c = arith.constant dense<[{}]> : tensor<9216xf32>
+  %w = \"quant.reshape\"(%c) : (tensor<9216xf32>) -> {w}
   %y = \"quant.conv2d\"(%x, %w) {{padding = array<i64: 1, 1, 1, 1>}} : ({x}, {w}) -> {y}
   return %y : {y}
 }}",
         values.join(", ")
     );
-    check(&source, &[random(&[1, 16, 10, 10], 5)]);
+    check(&source, &[random(&[1, 32, 24, 24], 5)]);
     let steps = steps_of(&source);
     assert_eq!(steps.len(), 1, "{steps:?}");
     assert!(steps[0].1.contains("winograd"), "{steps:?}");
