@@ -382,9 +382,10 @@ fn steps_with(source: &str, options: Options) -> Vec<(String, String)> {
 }
 
 /// Stride-1 3×3 convs with enough work run as Winograd F(2×2, 3×3)
-/// (direct with the option off, or when small): planes of odd and even sizes (a missing last output row
-/// and column), rows of more tiles than a vector holds and a ragged last
-/// piece, asymmetric and no padding, batches, channels off the vector width.
+/// (direct with the option off, or when small): planes of odd and even
+/// sizes (a missing last output row and column), rows of more tiles than a
+/// vector holds and a ragged last piece, asymmetric and no padding,
+/// batches, channels off the vector width, a plane of 1×2 pixels.
 #[test]
 fn winograd_convs() {
     for conv in [
@@ -393,6 +394,8 @@ fn winograd_convs() {
         Conv { n: 2, padding: [1; 4], bias: true, hw: [9, 40], ..Conv::new(32, 24, 0, 3) },
         Conv { padding: [0; 4], bias: true, hw: [12, 35], ..Conv::new(48, 32, 0, 3) },
         Conv { padding: [2, 0, 1, 1], hw: [14, 23], ..Conv::new(64, 33, 0, 3) },
+        // A plane smaller than one tile's window.
+        Conv { padding: [1; 4], hw: [1, 2], ..Conv::new(512, 512, 0, 3) },
     ] {
         let source = conv.source("", "");
         let described =
