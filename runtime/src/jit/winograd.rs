@@ -72,9 +72,12 @@ impl Winograd {
         bias: bool,
         stages: Vec<Stage>,
     ) -> Result<(Self, Vec<usize>), String> {
-        let (&[n, c, h, wd], &[k, ..]) = (x.shape.as_slice(), w.shape.as_slice()) else {
+        let (&[n, c, h, wd], &[k, cw, ..]) = (x.shape.as_slice(), w.shape.as_slice()) else {
             return Err(format!("input and weight must have rank 4, got {x} and {w}"));
         };
+        if cw != c {
+            return Err(format!("weight tensor<{w}> does not fit {c} input channels"));
+        }
         let [ho, wo] = a.output_hw(h, wd, 3, 3).ok_or("the kernel does not fit the padded input")?;
         let tiles = [ho.div_ceil(2), wo.div_ceil(2)];
         let padded = tiles.map(|t| 2 * t + 2);
