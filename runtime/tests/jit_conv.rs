@@ -385,7 +385,8 @@ fn steps_with(source: &str, options: Options) -> Vec<(String, String)> {
 /// (direct with the option off, or when small): planes of odd and even
 /// sizes (a missing last output row and column), rows of more tiles than a
 /// vector holds and a ragged last piece, asymmetric and no padding,
-/// batches, channels off the vector width, a plane of 1×2 pixels.
+/// batches, channels off the vector width, a plane of 1×2 pixels, few
+/// tiles (pixel-major products).
 #[test]
 fn winograd_convs() {
     for conv in [
@@ -396,6 +397,10 @@ fn winograd_convs() {
         Conv { padding: [2, 0, 1, 1], hw: [14, 23], ..Conv::new(64, 33, 0, 3) },
         // A plane smaller than one tile's window.
         Conv { padding: [1; 4], hw: [1, 2], ..Conv::new(512, 512, 0, 3) },
+        // 49 tiles: products over a pixel-major input, which the input
+        // transform writes (channels in whole vectors) or which is staged.
+        Conv { padding: [1; 4], bias: true, ..Conv::new(96, 32, 14, 3) },
+        Conv { padding: [1; 4], ..Conv::new(100, 32, 14, 3) },
     ] {
         let source = conv.source("", "");
         let described =

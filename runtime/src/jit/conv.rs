@@ -853,7 +853,7 @@ const UNROLLED_TAPS: usize = 9;
 const CHUNK_WEIGHT_FLOATS: usize = 4 * 1024;
 
 /// An array of `floats` f32 on the stack, aligned to a cache line.
-fn stack<'ctx>(ir: &Ir<'ctx>, floats: usize, name: &str) -> Res<PointerValue<'ctx>> {
+pub(super) fn stack<'ctx>(ir: &Ir<'ctx>, floats: usize, name: &str) -> Res<PointerValue<'ctx>> {
     let array = ir.b.build_array_alloca(ir.f32, ir.int(floats as u64), name)?;
     let alignment = array.as_instruction().map(|i| i.set_alignment(64));
     alignment.transpose().map_err(|_| BuilderError::UnsetPosition)?;

@@ -11,12 +11,14 @@
 //!
 //! Both transforms run on vectors of `lanes` tiles along a row of tiles.
 //! The products work on the transformed data in memory (`16·C·tiles`
-//! floats in, `16·K·tiles` out), which is why small planes gain most.
+//! floats in, `16·K·tiles` out). Over few tiles (7×7 of them) they read
+//! it pixel-major, each tile's values side by side, as the input transform
+//! then writes it.
 
 use super::{
     aligned::Floats,
     buffers::BufferPool,
-    conv::{when, ConvSig},
+    conv::{stack, when, ConvSig},
     decode::conv_sig_for,
     host::Host,
     ir::{Elem, Ir, Lanes, Res},
@@ -56,8 +58,9 @@ pub(super) struct Winograd {
     staging: Staging,
     input: InputSig,
     products: ConvSig,
-    /// The products' own copy of the transformed input (pixel-major over
-    /// few tiles), as a 1×1 conv of that shape would stage it.
+    /// The products' own copy of the transformed input, as a 1×1 conv of
+    /// that shape would stage it: pixel-major over few tiles, when the
+    /// input transform cannot write that layout itself.
     products_staging: Option<Staging>,
     output: OutputSig,
 }
@@ -92,9 +95,14 @@ impl Winograd {
             false,
             Vec::new(),
         )?;
+        // Where the products would read a pixel-major copy, the input
+        // transform writes that layout itself when it can (whole vectors of
+        // channels).
+        let pixel_major = products_staging.as_ref().is_some_and(Staging::is_pixel_major) && c.is_multiple_of(lanes);
+        let products_staging = products_staging.filter(|_| !pixel_major);
         let winograd = Winograd {
             staging: Staging::padding([h, wd], a.padding[0], a.padding[1], padded),
-            input: InputSig { planes: n * c, channels: c, tiles, lanes },
+            input: InputSig { batch: n, channels: c, tiles, pixel_major, lanes },
             products,
             products_staging,
             output: OutputSig { batch: n, channels: k, tiles, out_hw: [ho, wo], bias, stages, lanes },
@@ -250,15 +258,19 @@ fn output_1d<'ctx>(ir: &Ir<'ctx>, m: [VectorValue<'ctx>; 4]) -> Res<[VectorValue
     Ok([add(ir, add(ir, m[0], m[1])?, m[2])?, sub(ir, sub(ir, m[1], m[2])?, m[3])?])
 }
 
-/// The input transform's kernel. Work item: one row of tiles of one input
-/// plane (image, channel). The padded input has `2·tiles + 2` rows and
-/// columns; the result holds value ξ of tile t of channel c at
-/// `(ξ·C + c)·T + t`, tiles numbered image by image, row by row.
+/// The input transform's kernel. The padded input has `2·tiles + 2` rows
+/// and columns. Channel-major, a work item is one row of tiles of one
+/// input plane, and value ξ of tile t of channel c goes to `(ξ·C + c)·T +
+/// t`; pixel-major (`lanes` dividing C), a work item is one row of tiles
+/// of `lanes` channels, whose values are transposed on the stack so that
+/// each tile's run of channels leaves as one vector, to `t·16·C + ξ·C +
+/// c`. Tiles are numbered image by image, row by row.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(super) struct InputSig {
-    planes: usize,
+    batch: usize,
     channels: usize,
     tiles: [usize; 2],
+    pixel_major: bool,
     lanes: usize,
 }
 
@@ -268,16 +280,65 @@ impl InputSig {
     }
 
     fn count(&self) -> usize {
-        self.planes / self.channels * self.tiles[0] * self.tiles[1]
+        self.batch * self.tiles[0] * self.tiles[1]
+    }
+
+    /// Channels per work item.
+    fn channel_block(&self) -> usize {
+        if self.pixel_major {
+            self.lanes
+        } else {
+            1
+        }
     }
 
     pub fn items(&self) -> usize {
-        self.planes * self.tiles[0]
+        self.batch * self.channels / self.channel_block() * self.tiles[0]
     }
 
     pub fn buffers(&self) -> Vec<(Elem, usize)> {
         let [hp, wp] = self.padded();
-        vec![(Elem::F32, POSITIONS * self.channels * self.count()), (Elem::F32, self.planes * hp * wp)]
+        let planes = self.batch * self.channels;
+        vec![(Elem::F32, POSITIONS * self.channels * self.count()), (Elem::F32, planes * hp * wp)]
+    }
+
+    /// The 16 transformed values of the tiles `x0 / 2 ..` (`tiles` of them)
+    /// of the window rows from element `rows` of the padded input, one
+    /// vector of tiles per position ξ.
+    fn transform<'ctx>(
+        &self,
+        ir: &Ir<'ctx>,
+        input: PointerValue<'ctx>,
+        rows: IntValue<'ctx>,
+        x0: IntValue<'ctx>,
+        tiles: usize,
+    ) -> Res<[VectorValue<'ctx>; POSITIONS]> {
+        let (lanes, wp) = (self.lanes, self.padded()[1] as u64);
+        // Columns 0..2·tiles + 2 of the window rows: even and odd columns
+        // from x0 and from x0 + 2.
+        let columns = 2 * tiles + 2;
+        let mut d = Vec::with_capacity(4);
+        for r in 0..4u64 {
+            let row = ir.add(ir.add_mul(rows, ir.int(r), wp)?, x0)?;
+            let load = |offset: usize| {
+                let valid = columns.saturating_sub(offset).min(lanes) as u32;
+                let base = ir.add(row, ir.int(offset as u64))?;
+                ir.load_lanes(Elem::F32, input, &Lanes { base, stride: 1, valid }, lanes as u32)
+            };
+            let (a, b, shifted_a, shifted_b) = (load(0)?, load(lanes)?, load(2)?, load(2 + lanes)?);
+            let even = |x, y| shuffle(ir, x, y, (0..lanes).map(|l| 2 * l));
+            let odd = |x, y| shuffle(ir, x, y, (0..lanes).map(|l| 2 * l + 1));
+            let shifted = [even(shifted_a, shifted_b)?, odd(shifted_a, shifted_b)?];
+            d.push(input_1d(ir, [even(a, b)?, odd(a, b)?, shifted[0], shifted[1]])?);
+        }
+        let columns: [[VectorValue; 4]; 4] = std::array::from_fn(|j| std::array::from_fn(|i| d[i][j]));
+        let mut values = [d[0][0]; POSITIONS];
+        for (j, column) in columns.into_iter().enumerate() {
+            for (i, value) in input_1d(ir, column)?.into_iter().enumerate() {
+                values[4 * i + j] = value;
+            }
+        }
+        Ok(values)
     }
 
     pub fn generate<'ctx>(&self, ir: &Ir<'ctx>, function: FunctionValue<'ctx>) -> Res<()> {
@@ -285,47 +346,77 @@ impl InputSig {
         let (out, input) = (ir.buffer(table, 0)?, ir.buffer(table, 1)?);
         let [hp, wp] = self.padded().map(|d| d as u64);
         let [th, tw] = self.tiles;
-        let lanes = self.lanes;
-        let width = lanes as u32;
-        let plane_tiles = (th * tw) as u64;
+        let (lanes, count) = (self.lanes, self.count() as u64);
+        let block = self.channel_block();
+        // Pixel-major: per position, `lanes` channels × `lanes` tiles.
+        let staged = self.pixel_major.then(|| stack(ir, POSITIONS * lanes * lanes, "staged")).transpose()?;
         ir.for_each_item(function, |item| {
-            let (plane, ty) = ir.div_rem(item, th as u64)?;
-            let (image, c) = ir.div_rem(plane, self.channels as u64)?;
-            let rows = ir.add_mul(ir.mul(plane, hp * wp)?, ty, 2 * wp)?;
-            let first_tile = ir.add_mul(ir.mul(image, plane_tiles)?, ty, tw as u64)?;
+            let (row_of_tiles, cb) = ir.div_rem(item, (self.channels / block) as u64)?;
+            let (image, ty) = ir.div_rem(row_of_tiles, th as u64)?;
+            let c0 = ir.mul(cb, block as u64)?;
+            let first_tile = ir.add_mul(ir.mul(image, (th * tw) as u64)?, ty, tw as u64)?;
+            let rows_of = |c: IntValue<'ctx>| {
+                let plane = ir.add_mul(c, image, self.channels as u64)?;
+                ir.add_mul(ir.mul(plane, hp * wp)?, ty, 2 * wp)
+            };
             tile_pieces(ir, function, tw / lanes, lanes, tw % lanes, |piece, tiles, _| {
                 let x0 = ir.mul(piece, 2 * lanes as u64)?;
-                // Columns 0..2·tiles + 2 of the window rows: even and odd
-                // columns from x0 and from x0 + 2.
-                let columns = 2 * tiles + 2;
-                let mut d = Vec::with_capacity(4);
-                for r in 0..4u64 {
-                    let row = ir.add(ir.add_mul(rows, ir.int(r), wp)?, x0)?;
-                    let load = |offset: usize| {
-                        let valid = columns.saturating_sub(offset).min(lanes) as u32;
-                        let base = ir.add(row, ir.int(offset as u64))?;
-                        ir.load_lanes(Elem::F32, input, &Lanes { base, stride: 1, valid }, width)
-                    };
-                    let (a, b, shifted_a, shifted_b) = (load(0)?, load(lanes)?, load(2)?, load(2 + lanes)?);
-                    let even = |x, y| shuffle(ir, x, y, (0..lanes).map(|l| 2 * l));
-                    let odd = |x, y| shuffle(ir, x, y, (0..lanes).map(|l| 2 * l + 1));
-                    let shifted = [even(shifted_a, shifted_b)?, odd(shifted_a, shifted_b)?];
-                    d.push(input_1d(ir, [even(a, b)?, odd(a, b)?, shifted[0], shifted[1]])?);
-                }
                 let first = ir.add(first_tile, ir.mul(piece, lanes as u64)?)?;
-                let columns: [[VectorValue; 4]; 4] = std::array::from_fn(|j| std::array::from_fn(|i| d[i][j]));
-                for (j, column) in columns.into_iter().enumerate() {
-                    for (i, value) in input_1d(ir, column)?.into_iter().enumerate() {
-                        let position = (4 * i + j) * self.channels;
-                        let at = ir.add_mul(ir.int((position as u64) * self.count() as u64), c, self.count() as u64)?;
-                        let at = Lanes { base: ir.add(at, first)?, stride: 1, valid: tiles as u32 };
-                        ir.store_lanes(Elem::F32, out, &at, value)?;
+                let Some(staged) = staged else {
+                    let values = self.transform(ir, input, rows_of(c0)?, x0, tiles)?;
+                    for (position, value) in values.into_iter().enumerate() {
+                        let at = ir.add_mul(first, ir.add(ir.int((position * self.channels) as u64), c0)?, count)?;
+                        ir.store_lanes(Elem::F32, out, &Lanes { base: at, stride: 1, valid: tiles as u32 }, value)?;
                     }
-                }
+                    return Ok(());
+                };
+                ir.counted_loop(function, ir.int(0), ir.int(lanes as u64), 1, Vec::new(), |ch, _| {
+                    let values = self.transform(ir, input, rows_of(ir.add(c0, ch)?)?, x0, tiles)?;
+                    for (position, value) in values.into_iter().enumerate() {
+                        let at = ir.add_mul(ir.int((position * lanes * lanes) as u64), ch, lanes as u64)?;
+                        ir.store(Elem::F32, staged, at, value)?;
+                    }
+                    Ok(Vec::new())
+                })?;
+                ir.counted_loop(function, ir.int(0), ir.int(POSITIONS as u64), 1, Vec::new(), |position, _| {
+                    let by_channel = (0..lanes)
+                        .map(|ch| {
+                            let at = ir.add_mul(ir.int((ch * lanes) as u64), position, (lanes * lanes) as u64)?;
+                            Ok(ir
+                                .load(ir.vec_type(Elem::F32, lanes as u32).into(), Elem::F32, staged, at)?
+                                .into_vector_value())
+                        })
+                        .collect::<Res<Vec<_>>>()?;
+                    let by_tile = transpose(ir, by_channel)?;
+                    let channel = ir.add_mul(c0, position, self.channels as u64)?;
+                    for (t, value) in by_tile.into_iter().take(tiles).enumerate() {
+                        let tile = ir.add(first, ir.int(t as u64))?;
+                        let at = ir.add_mul(channel, tile, (POSITIONS * self.channels) as u64)?;
+                        ir.store(Elem::F32, out, at, value)?;
+                    }
+                    Ok(Vec::new())
+                })?;
                 Ok(())
             })
         })
     }
+}
+
+/// Transposes a square of vectors (as many as their lanes, a power of
+/// two): log2(lanes) rounds, each interleaving the first half of the rows
+/// with the second.
+fn transpose<'ctx>(ir: &Ir<'ctx>, mut rows: Vec<VectorValue<'ctx>>) -> Res<Vec<VectorValue<'ctx>>> {
+    let n = rows.len();
+    for _ in 0..n.trailing_zeros() {
+        let mut next = Vec::with_capacity(n);
+        for i in 0..n / 2 {
+            let (a, b) = (rows[i], rows[i + n / 2]);
+            next.push(shuffle(ir, a, b, (0..n / 2).flat_map(|l| [l, n + l]))?);
+            next.push(shuffle(ir, a, b, (n / 2..n).flat_map(|l| [l, n + l]))?);
+        }
+        rows = next;
+    }
+    Ok(rows)
 }
 
 /// The output transform's kernel. Work item: one row of tiles of one
