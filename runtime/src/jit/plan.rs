@@ -8,8 +8,8 @@ use super::{
     buffers::BufferPool,
     cache::{self, Signature},
     decode::{
-        check_f32, check_result, conv_sig_for, key, linear_sig, max_pool_sig, name_of, op_error, operand, quant_args,
-        result, spec_of, stage_shape, unary_of,
+        check_result, conv_sig_for, key, linear_sig, max_pool_sig, name_of, op_error, operand, quant_args, result,
+        spec_of, stage_shape, unary_of,
     },
     host::Host,
     ir::Elem,
@@ -341,8 +341,6 @@ impl Lowering {
                 if let Some(a) =
                     attrs.as_ref().filter(|a| self.options.winograd && winograd::applies(a, input_spec, weight_spec))
                 {
-                    check_f32(input_spec, "input")?;
-                    check_f32(weight_spec, "weight")?;
                     let (winograd, shape) = Winograd::new(a, input_spec, weight_spec, bias.is_some(), stages)?;
                     check_result(&shape, stages::output_elem(&winograd.output_sig().stages, Elem::F32), spec)?;
                     let transformed =

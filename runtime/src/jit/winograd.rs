@@ -19,7 +19,7 @@ use super::{
     aligned::Floats,
     buffers::BufferPool,
     conv::{stack, when, ConvSig},
-    decode::conv_sig_for,
+    decode::{check_f32, conv_sig_for},
     host::Host,
     ir::{Elem, Ir, Lanes, Res},
     kernel::{Buf, BufMut, Kernel},
@@ -75,6 +75,8 @@ impl Winograd {
         bias: bool,
         stages: Vec<Stage>,
     ) -> Result<(Self, Vec<usize>), String> {
+        check_f32(x, "input")?;
+        check_f32(w, "weight")?;
         let (&[n, c, h, wd], &[k, cw, ..]) = (x.shape.as_slice(), w.shape.as_slice()) else {
             return Err(format!("input and weight must have rank 4, got {x} and {w}"));
         };
@@ -174,7 +176,7 @@ impl Winograd {
         let [input_kernel, products_kernel, output_kernel] = kernels else {
             return Err(format!("expected 3 kernels, got {}", kernels.len()));
         };
-        let count = self.output.batch * self.output.tiles[0] * self.output.tiles[1];
+        let count = self.output.count();
         let scratch = |channels: usize| {
             pool.tensor(&TensorSpec { elem: ElemType::F32, shape: vec![POSITIONS * channels * count] })
         };
