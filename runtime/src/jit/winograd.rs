@@ -208,28 +208,6 @@ fn f32_slice(tensor: &mut Tensor) -> Result<&mut [f32], String> {
     }
 }
 
-/// Runs `body(piece, tiles, last)` over a row of tiles cut into vectors of
-/// `lanes`: `whole` pieces of `lanes` tiles in a loop, then, if `rest` is
-/// not 0, the `last` piece, of `rest` tiles.
-fn tile_pieces<'ctx>(
-    ir: &Ir<'ctx>,
-    function: FunctionValue<'ctx>,
-    whole: usize,
-    lanes: usize,
-    rest: usize,
-    mut body: impl FnMut(IntValue<'ctx>, usize, bool) -> Res<()>,
-) -> Res<()> {
-    if whole > 0 {
-        ir.counted_loop(function, ir.int(0), ir.int(whole as u64), 1, Vec::new(), |i, _| {
-            body(i, lanes, false).map(|()| Vec::new())
-        })?;
-    }
-    if rest > 0 {
-        body(ir.int(whole as u64), rest, true)?;
-    }
-    Ok(())
-}
-
 /// Lanes `indices` of the concatenation of `a` and `b`.
 fn shuffle<'ctx>(
     ir: &Ir<'ctx>,
@@ -361,7 +339,7 @@ impl InputSig {
                 let plane = ir.add_mul(c, image, self.channels as u64)?;
                 ir.add_mul(ir.mul(plane, hp * wp)?, ty, 2 * wp)
             };
-            tile_pieces(ir, function, tw / lanes, lanes, tw % lanes, |piece, tiles, _| {
+            ir.pieces(function, tw, lanes, |piece, tiles| {
                 let x0 = ir.mul(piece, 2 * lanes as u64)?;
                 let first = ir.add(first_tile, ir.mul(piece, lanes as u64)?)?;
                 let Some(staged) = staged else {
@@ -466,8 +444,6 @@ impl OutputSig {
         let [ho, wo] = self.out_hw;
         let (lanes, count) = (self.lanes, self.count() as u64);
         let width = lanes as u32;
-        // Pieces of whole vectors of output pixels, then the rest of the row.
-        let whole = wo / (2 * lanes);
         ir.for_each_item(function, |item| {
             let (rest, ty) = ir.div_rem(item, th as u64)?;
             let (image, k) = ir.div_rem(rest, self.channels as u64)?;
@@ -479,7 +455,10 @@ impl OutputSig {
             } else {
                 None
             };
-            tile_pieces(ir, function, whole, lanes, tw - whole * lanes, |piece, tiles, last| {
+            // A piece is 2·lanes output pixels (lanes tiles) of a row;
+            // the last one, the rest of the row.
+            ir.pieces(function, wo, 2 * lanes, |piece, pixels| {
+                let tiles = pixels.div_ceil(2);
                 let first = ir.add(first_tile, ir.mul(piece, lanes as u64)?)?;
                 let m: Vec<VectorValue> = (0..POSITIONS)
                     .map(|position| {
@@ -491,8 +470,6 @@ impl OutputSig {
                 let columns: Vec<[VectorValue; 2]> =
                     (0..4).map(|j| output_1d(ir, [m[j], m[4 + j], m[8 + j], m[12 + j]])).collect::<Res<_>>()?;
                 let x0 = ir.mul(piece, 2 * lanes as u64)?;
-                // Pixels of this piece in a row: all, or the rest of the row.
-                let pixels = if last { wo - whole * 2 * lanes } else { 2 * lanes };
                 let rows: [[VectorValue; 4]; 2] = std::array::from_fn(|dy| std::array::from_fn(|j| columns[j][dy]));
                 for (dy, values) in rows.into_iter().enumerate() {
                     let mut y = output_1d(ir, values)?;
