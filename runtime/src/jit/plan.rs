@@ -174,12 +174,13 @@ impl Lowering {
 
     /// Compiles (or finds) the kernels of all steps at once.
     fn attach_kernels(&mut self) -> Result<(), String> {
-        let signatures: Vec<Signature> = self.steps.iter().flat_map(Step::signatures).collect();
+        let per_step: Vec<Vec<Signature>> = self.steps.iter().map(Step::signatures).collect();
+        let signatures = per_step.concat();
         let start = std::time::Instant::now();
         let mut kernels = cache::kernels(&signatures, self.options.threads)?.into_iter();
         tracing::debug!(kernels = signatures.len(), ms = start.elapsed().as_secs_f64() * 1e3, "kernels ready");
-        for step in &mut self.steps {
-            step.kernels = kernels.by_ref().take(step.signatures().len()).collect();
+        for (step, own) in self.steps.iter_mut().zip(&per_step) {
+            step.kernels = kernels.by_ref().take(own.len()).collect();
         }
         Ok(())
     }
