@@ -42,11 +42,25 @@ pub fn run_both(source: &str, inputs: &[Tensor], threads: usize) -> (Vec<Tensor>
 
 /// Runs `main` of `source` with the JIT (`options`) and with the interpreter.
 pub fn run_with(source: &str, inputs: &[Tensor], options: Options) -> (Vec<Tensor>, Vec<Tensor>) {
+    (run_jit(source, inputs, options), run_reference(source, inputs))
+}
+
+fn run_jit(source: &str, inputs: &[Tensor], options: Options) -> Vec<Tensor> {
+    with_module(source, |module| {
+        Executor::compile(module, "main", options).expect("compiles").run(inputs).expect("JIT runs")
+    })
+}
+
+fn run_reference(source: &str, inputs: &[Tensor]) -> Vec<Tensor> {
+    with_module(source, |module| {
+        Interpreter::new(module, "main").expect("lowers").run(inputs).expect("interpreter runs")
+    })
+}
+
+fn with_module<R>(source: &str, f: impl FnOnce(&melior::ir::Module) -> R) -> R {
     let context = quant_dialect::create_context().expect("context");
     let module = quant_dialect::parse_source(&context, source, "test.mlir").expect("the test source parses");
-    let jit = Executor::compile(&module, "main", options).expect("compiles").run(inputs).expect("JIT runs");
-    let reference = Interpreter::new(&module, "main").expect("lowers").run(inputs).expect("interpreter runs");
-    (jit, reference)
+    f(&module)
 }
 
 /// max|a − b| / max|b| of two f32 tensors.
@@ -77,8 +91,10 @@ pub fn cosine(a: &Tensor, b: &Tensor) -> f64 {
 /// kernel (the `--no-fusion` baseline), and with every conv direct (no
 /// Winograd).
 pub fn check(source: &str, inputs: &[Tensor]) {
+    // The interpreter (unoptimized in test builds) runs once for all four.
+    let reference = run_reference(source, inputs);
     for (threads, fuse, winograd) in [(1, true, true), (2, true, true), (1, false, true), (1, true, false)] {
-        let (jit, reference) = run_with(source, inputs, Options { threads, fuse, winograd });
+        let jit = run_jit(source, inputs, Options { threads, fuse, winograd });
         assert_eq!(jit.len(), reference.len());
         for (k, (a, b)) in jit.iter().zip(&reference).enumerate() {
             assert_eq!(a.spec(), b.spec(), "result #{k}");
