@@ -5,7 +5,7 @@ mod emit;
 mod resnet;
 
 use clap::{Parser, ValueEnum};
-use std::{io::Write, path::PathBuf};
+use std::path::PathBuf;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Quant {
@@ -57,13 +57,5 @@ fn main() -> anyhow::Result<()> {
         quant: cli.quant,
         seed: cli.seed,
     };
-    // Written to a temporary file first: a failed run leaves no partial model.
-    let dir = cli.output.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    use std::os::unix::fs::PermissionsExt;
-    let tmp = tempfile::Builder::new().permissions(std::fs::Permissions::from_mode(0o666)).tempfile_in(dir)?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, tmp);
-    resnet::write(&spec, &mut out)?;
-    out.flush()?;
-    out.into_inner()?.persist(&cli.output)?;
-    Ok(())
+    quant_cli_output::write_atomic(&cli.output, |out| resnet::write(&spec, out)).map_err(anyhow::Error::msg)
 }

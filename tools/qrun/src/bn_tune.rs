@@ -3,7 +3,7 @@
 //! running mean and variance (PyTorch semantics), writes them into the model
 //! and optionally folds the batch_norms (`--fuse`).
 
-use crate::{model, npy, output, Outcome};
+use crate::{model, npy, Outcome};
 use indicatif::{ProgressBar, ProgressStyle};
 use melior::ir::{
     operation::{OperationBuilder, OperationLike},
@@ -65,6 +65,8 @@ impl Running {
 }
 
 pub fn main(args: Args) -> Result<Outcome, String> {
+    let read = args.data.iter().map(PathBuf::as_path).chain([Path::new(&args.model)]).chain(args.config.as_deref());
+    quant_cli_output::refuse_to_overwrite(&args.output, read)?;
     let schedule = match &args.config {
         Some(path) => Schedule::from_file(path).map_err(|e| e.to_string())?,
         None => Schedule { bn_tuning: true, ..Schedule::default() },
@@ -84,7 +86,7 @@ pub fn main(args: Args) -> Result<Outcome, String> {
     }
     quant_dialect::verify::verify_module(&module).map_err(|n| format!("the tuned model has {n} verifier errors"))?;
     let text = format!("{}\n", module.as_operation());
-    output::write_atomic(&args.output, |out| out.write_all(text.as_bytes()).map_err(|e| e.to_string()))?;
+    quant_cli_output::write_atomic(&args.output, |out| out.write_all(text.as_bytes()))?;
     Ok(Outcome::Ok)
 }
 

@@ -9,7 +9,6 @@ mod inputs;
 mod metrics;
 mod model;
 mod npy;
-mod output;
 mod profile;
 mod run;
 

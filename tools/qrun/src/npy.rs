@@ -31,7 +31,7 @@ pub fn read(path: &Path) -> Result<Tensor, String> {
 
 /// Writes a tensor with its own element type, atomically.
 pub fn write(path: &Path, tensor: &Tensor) -> Result<(), String> {
-    crate::output::write_atomic(path, |out| {
+    quant_cli_output::write_atomic(path, |out| {
         let written = match tensor {
             Tensor::F32(a) => a.write_npy(out),
             Tensor::Int { elem: ElemType::I8, data } => data.mapv(|v| v as i8).write_npy(out),

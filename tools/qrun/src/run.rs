@@ -5,7 +5,7 @@ use crate::{
     model::{EngineArgs, Model},
     npy, Outcome,
 };
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Run a model on .npy inputs and write its outputs.
 #[derive(clap::Args, Debug)]
@@ -30,14 +30,20 @@ pub fn main(args: Args) -> Result<Outcome, String> {
     let model = Model::load(&context, &args.model, &args.entry, args.how)?;
     let inputs = inputs::from_files(&args.inputs, model.inputs())?;
     let outputs = model.run(&inputs)?;
-    if let [only] = outputs.as_slice() {
-        npy::write(&args.output, only)?;
-    } else {
+    let targets: Vec<PathBuf> = match outputs.len() {
+        1 => vec![args.output.clone()],
+        n => (0..n).map(|k| args.output.join(format!("result_{k}.npy"))).collect(),
+    };
+    let read = args.inputs.iter().map(PathBuf::as_path).chain([Path::new(&args.model)]);
+    for target in &targets {
+        quant_cli_output::refuse_to_overwrite(target, read.clone())?;
+    }
+    if outputs.len() != 1 {
         std::fs::create_dir_all(&args.output)
             .map_err(|e| format!("cannot create directory '{}': {e}", args.output.display()))?;
-        for (k, tensor) in outputs.iter().enumerate() {
-            npy::write(&args.output.join(format!("result_{k}.npy")), tensor)?;
-        }
+    }
+    for (target, tensor) in targets.iter().zip(&outputs) {
+        npy::write(target, tensor)?;
     }
     Ok(Outcome::Ok)
 }

@@ -51,6 +51,25 @@ fn wrong_input_shape_names_the_argument() {
     assert!(stderr(&out).contains("takes 1 inputs"), "{}", stderr(&out));
 }
 
+/// `-o` naming the model or an input (by any path) is refused before
+/// anything is written; both files stay as they were.
+#[test]
+fn run_never_overwrites_what_it_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let (model, x) = (dir.path().join("relu.mlir"), dir.path().join("x.npy"));
+    std::fs::write(&model, RELU).unwrap();
+    write_npy(&x, &ArrayD::<f32>::ones(IxDyn(&[2, 3]))).unwrap();
+    let x_bytes = std::fs::read(&x).unwrap();
+    let x_again = dir.path().join(".").join("x.npy");
+    for target in [&model, &x_again] {
+        let out = qrun(&["run", s(&model), "--input", s(&x), "-o", s(target)]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(stderr(&out).contains("is the input file"), "{}", stderr(&out));
+    }
+    assert_eq!(std::fs::read_to_string(&model).unwrap(), RELU);
+    assert_eq!(std::fs::read(&x).unwrap(), x_bytes);
+}
+
 #[test]
 fn invalid_model_reports_its_location() {
     let dir = tempfile::tempdir().unwrap();
