@@ -92,6 +92,10 @@ pub struct Executor {
 impl Executor {
     /// Compiles function `entry` of `module`. Fails on ops outside the
     /// dialect contract, naming the op and its location.
+    ///
+    /// The first compile in a process switches off LLVM's loop strength
+    /// reduction for the process (a global LLVM option; see `engine.rs`):
+    /// a host that generates code with the same LLVM library shares that.
     pub fn compile(module: &Module, entry: &str, options: Options) -> Result<Self, RuntimeError> {
         let threads = options.threads.max(1);
         Ok(Executor {
