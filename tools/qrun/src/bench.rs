@@ -39,6 +39,12 @@ pub struct Args {
     /// as ONNX Runtime's ORT_DISABLE_ALL does).
     #[arg(long, requires = "baseline")]
     baseline_no_fusion: bool,
+    /// Alternate runs of the model and the baseline (both loaded at once)
+    /// and also report the median of their per-pair time ratios: on a
+    /// machine whose speed changes for seconds at a time, both see the same
+    /// changes. Each run then starts with the other model's data in cache.
+    #[arg(long, requires = "baseline")]
+    interleave: bool,
     /// Untimed runs first: at least this many, and for at least a second
     /// when not 0.
     #[arg(long, default_value_t = 3)]
@@ -95,28 +101,42 @@ fn load(path: &str, args: &Args, how: EngineArgs, given: Option<&[Tensor]>) -> R
     Ok(Loaded { path: path.to_string(), model, how, inputs, work, compile_ms })
 }
 
-/// Times `m` over `--iters` runs after the warm-up; also returns the
-/// outputs of the last run.
-fn time_runs(m: &Loaded, args: &Args, progress: bool) -> Result<(Vec<f64>, Vec<Tensor>), String> {
+/// Untimed runs: at least --warmup, and for at least [`MIN_WARMUP`] when
+/// that is not 0.
+fn warm_up(m: &Loaded, args: &Args) -> Result<(), String> {
     let start = Instant::now();
     let mut runs = 0;
     while runs < args.warmup || (runs > 0 && start.elapsed() < MIN_WARMUP) {
         m.model.run(&m.inputs)?;
         runs += 1;
     }
+    Ok(())
+}
+
+/// A model's run times (ms) and the outputs of its last run.
+type Timed = (Vec<f64>, Vec<Tensor>);
+
+/// The times of `--iters` rounds of one run of each of `models`, in turn,
+/// after their warm-ups; also the outputs of each model's last run.
+fn time_rounds(models: &[&Loaded], args: &Args, progress: bool) -> Result<Vec<Timed>, String> {
+    for m in models {
+        warm_up(m, args)?;
+    }
     let iters = args.iters.max(1);
     let bar = if progress { ProgressBar::new(iters as u64) } else { ProgressBar::hidden() };
     bar.set_style(ProgressStyle::with_template("{msg} {bar:30} {pos}/{len}").expect("valid template"));
-    bar.set_message(m.path.clone());
-    let (mut times, mut outputs) = (Vec::with_capacity(iters), Vec::new());
+    bar.set_message(models.iter().map(|m| m.path.as_str()).collect::<Vec<_>>().join(" / "));
+    let mut timed: Vec<Timed> = models.iter().map(|_| (Vec::with_capacity(iters), Vec::new())).collect();
     for _ in 0..iters {
-        let t = Instant::now();
-        outputs = m.model.run(&m.inputs)?;
-        times.push(t.elapsed().as_secs_f64() * 1e3);
+        for (m, (times, outputs)) in models.iter().zip(&mut timed) {
+            let t = Instant::now();
+            *outputs = m.model.run(&m.inputs)?;
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+        }
         bar.inc(1);
     }
     bar.finish_and_clear();
-    Ok((times, outputs))
+    Ok(timed)
 }
 
 /// Loads, times and summarizes one model. One model at a time: runs right
@@ -128,10 +148,31 @@ fn measure(
     how: EngineArgs,
     given: Option<&[Tensor]>,
     progress: bool,
-) -> Result<(Measurement, Vec<Tensor>), String> {
+) -> Result<Measured, String> {
     let loaded = load(path, args, how, given)?;
-    let (times, outputs) = time_runs(&loaded, args, progress)?;
+    let (times, outputs) = time_rounds(&[&loaded], args, progress)?.remove(0);
     Ok((summarize(&loaded, times, args)?, outputs))
+}
+
+/// A model's summary and the outputs of its last run.
+type Measured = (Measurement, Vec<Tensor>);
+
+/// Loads both models, times them in alternation and summarizes each; also
+/// returns the median over rounds of the baseline's time over the model's.
+fn measure_interleaved(
+    (path, how): (&str, EngineArgs),
+    (baseline, baseline_how): (&str, EngineArgs),
+    args: &Args,
+    given: Option<&[Tensor]>,
+    progress: bool,
+) -> Result<(Measured, Measured, f64), String> {
+    let (a, b) = (load(path, args, how, given)?, load(baseline, args, baseline_how, given)?);
+    let mut timed = time_rounds(&[&a, &b], args, progress)?.into_iter();
+    let ((a_times, a_out), (b_times, b_out)) = (timed.next().expect("two models"), timed.next().expect("two models"));
+    let mut ratios: Vec<f64> = b_times.iter().zip(&a_times).map(|(b, a)| b / a).collect();
+    ratios.sort_by(f64::total_cmp);
+    let paired = ratios[ratios.len() / 2];
+    Ok(((summarize(&a, a_times, args)?, a_out), (summarize(&b, b_times, args)?, b_out), paired))
 }
 
 /// How far the model's outputs are from the baseline's, over all outputs:
@@ -189,9 +230,18 @@ pub fn main(args: Args) -> Result<Outcome, String> {
     };
     let progress = !args.json && std::io::stderr().is_terminal();
     let baseline_how = EngineArgs { no_fusion: args.how.no_fusion || args.baseline_no_fusion, ..args.how };
-    let (main, outputs) = measure(&args.model, &args, args.how, given.as_deref(), progress)?;
-    let baseline =
-        args.baseline.as_deref().map(|b| measure(b, &args, baseline_how, given.as_deref(), progress)).transpose()?;
+    let ((main, outputs), baseline, paired_speedup) = match args.baseline.as_deref() {
+        Some(b) if args.interleave => {
+            let (main, baseline, paired) =
+                measure_interleaved((&args.model, args.how), (b, baseline_how), &args, given.as_deref(), progress)?;
+            (main, Some(baseline), Some(paired))
+        }
+        b => {
+            let main = measure(&args.model, &args, args.how, given.as_deref(), progress)?;
+            let baseline = b.map(|b| measure(b, &args, baseline_how, given.as_deref(), progress)).transpose()?;
+            (main, baseline, None)
+        }
+    };
     // A speedup means something only when both compute the same function.
     let agreement = baseline
         .as_ref()
@@ -213,7 +263,8 @@ pub fn main(args: Args) -> Result<Outcome, String> {
             "cpu": host.cpu, "fma_peak_gflops_per_core": peak,
             "median_ms": main.median_ms, "min_ms": main.min_ms, "max_ms": main.max_ms,
             "iters": main.iters, "threads": main.threads, "fusion": main.fusion, "gflops": main.gflops, "compile_ms": main.compile_ms,
-            "model": main.model, "baseline": baseline, "speedup": speedup, "agreement": agreement,
+            "model": main.model, "baseline": baseline, "speedup": speedup, "paired_speedup": paired_speedup,
+            "agreement": agreement,
             "profile": main.profile,
         });
         println!("{report}");
@@ -239,7 +290,11 @@ pub fn main(args: Args) -> Result<Outcome, String> {
         }
     }
     if let (Some(s), Some(a)) = (speedup, &agreement) {
-        println!("speedup over the baseline: {s:.2}x (outputs: max rel {:.2e}, cosine {:.6})", a.max_rel, a.cosine);
+        let paired = paired_speedup.map_or(String::new(), |p| format!(", {p:.2}x median of paired runs"));
+        println!(
+            "speedup over the baseline: {s:.2}x{paired} (outputs: max rel {:.2e}, cosine {:.6})",
+            a.max_rel, a.cosine
+        );
     }
     Ok(outcome)
 }

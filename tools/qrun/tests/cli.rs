@@ -138,6 +138,35 @@ fn bench_checks_that_the_baseline_computes_the_same() {
     assert!(stderr(&differ).contains("disagree (cosine"), "{}", stderr(&differ));
 }
 
+/// `--interleave` times both models in alternation, each `--iters` times,
+/// and adds the median of the per-pair ratios; it still checks that both
+/// compute the same, and it needs a baseline.
+#[test]
+fn bench_interleaves_model_and_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.mlir"), dir.path().join("b.mlir"));
+    std::fs::write(&a, RELU).unwrap();
+    std::fs::write(&b, RELU.replace("quant.relu", "quant.relu6")).unwrap();
+    let bench = |extra: &[&str]| {
+        let mut args = vec!["bench", s(&a), "--iters", "5", "--warmup", "0", "--threads", "1", "--json"];
+        args.extend_from_slice(extra);
+        qrun(&args)
+    };
+    let out = bench(&["--baseline", s(&b), "--interleave"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["iters"], 5);
+    assert_eq!(report["baseline"]["iters"], 5);
+    assert!(report["paired_speedup"].as_f64().is_some_and(|p| p > 0.0), "{report}");
+    assert_eq!(report["agreement"]["max_rel"], 0.0, "{report}");
+    let sequential: serde_json::Value = serde_json::from_slice(&bench(&["--baseline", s(&b)]).stdout).unwrap();
+    assert!(sequential["paired_speedup"].is_null(), "{sequential}");
+    std::fs::write(&b, RELU.replace("quant.relu\"(%x)", "quant.clip\"(%x) {min = -1.0 : f32, max = 0.0 : f32}"))
+        .unwrap();
+    assert_eq!(bench(&["--baseline", s(&b), "--interleave"]).status.code(), Some(1));
+    assert_eq!(bench(&["--interleave"]).status.code(), Some(2));
+}
+
 #[test]
 fn bench_profile_times_every_step() {
     let dir = tempfile::tempdir().unwrap();
