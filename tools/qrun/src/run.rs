@@ -26,22 +26,23 @@ pub struct Args {
 }
 
 pub fn main(args: Args) -> Result<Outcome, String> {
+    let read = args.inputs.iter().map(PathBuf::as_path).chain([Path::new(&args.model)]);
+    // `-o` is the result file, or the directory of several results: refused
+    // before any work when it names a file this run reads.
+    quant_cli_output::refuse_to_overwrite(&args.output, read.clone())?;
     let context = quant_dialect::create_context().map_err(|e| e.to_string())?;
     let model = Model::load(&context, &args.model, &args.entry, args.how)?;
     let inputs = inputs::from_files(&args.inputs, model.inputs())?;
     let outputs = model.run(&inputs)?;
-    let targets: Vec<PathBuf> = match outputs.len() {
-        1 => vec![args.output.clone()],
-        n => (0..n).map(|k| args.output.join(format!("result_{k}.npy"))).collect(),
-    };
-    let read = args.inputs.iter().map(PathBuf::as_path).chain([Path::new(&args.model)]);
+    if let [only] = outputs.as_slice() {
+        return npy::write(&args.output, only).map(|()| Outcome::Ok);
+    }
+    let targets: Vec<PathBuf> = (0..outputs.len()).map(|k| args.output.join(format!("result_{k}.npy"))).collect();
     for target in &targets {
         quant_cli_output::refuse_to_overwrite(target, read.clone())?;
     }
-    if outputs.len() != 1 {
-        std::fs::create_dir_all(&args.output)
-            .map_err(|e| format!("cannot create directory '{}': {e}", args.output.display()))?;
-    }
+    std::fs::create_dir_all(&args.output)
+        .map_err(|e| format!("cannot create directory '{}': {e}", args.output.display()))?;
     for (target, tensor) in targets.iter().zip(&outputs) {
         npy::write(target, tensor)?;
     }

@@ -68,6 +68,25 @@ fn run_never_overwrites_what_it_reads() {
     }
     assert_eq!(std::fs::read_to_string(&model).unwrap(), RELU);
     assert_eq!(std::fs::read(&x).unwrap(), x_bytes);
+    // Two results go to OUT/result_0.npy and OUT/result_1.npy; an input there is refused too.
+    let two = dir.path().join("two.mlir");
+    std::fs::write(
+        &two,
+        RELU.replace("-> tensor<2x3xf32> {", "-> (tensor<2x3xf32>, tensor<2x3xf32>) {")
+            .replace("return %y : tensor<2x3xf32>", "return %y, %x : tensor<2x3xf32>, tensor<2x3xf32>"),
+    )
+    .unwrap();
+    let out_dir = dir.path().join("out");
+    let out = qrun(&["run", s(&two), "--input", s(&x), "-o", s(&out_dir)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let second: ArrayD<f32> = read_npy(out_dir.join("result_1.npy")).unwrap();
+    assert_eq!(second, ArrayD::<f32>::ones(IxDyn(&[2, 3])));
+    let inside = out_dir.join("result_1.npy");
+    std::fs::copy(&x, &inside).unwrap();
+    let out = qrun(&["run", s(&two), "--input", s(&inside), "-o", s(&out_dir)]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is the input file"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&inside).unwrap(), x_bytes);
 }
 
 #[test]
