@@ -1,64 +1,45 @@
 #!/usr/bin/env bash
 # ResNet-50 (53 conv+batch_norm, 224x224, batch 1, random weights from qgen):
-# qrun's JIT on the fused graph (qopt --fuse-bn) and on the unfused graph,
-# and ONNX Runtime (from PyPI, in the tests' venv) on the same unfused graph
-# exported to ONNX with all graph optimizations on and off; same thread
-# count for all. The unfused graph runs with the JIT's epilogue fusion and
-# without any fusion (the like-for-like baseline of ORT_DISABLE_ALL).
-# This machine kind is noisy (other tenants), so the measurements run in
-# ROUNDS, qrun and ORT processes alternating; the summary is the median over
-# rounds of each round's median.
-# Also the conv 3x3 64->64 56x56 kernel against the FMA peak (one thread),
-# direct and as Winograd.
+# qrun's JIT on the fused graph (qopt --fuse-bn) and on the unfused graph
+# (with the JIT's epilogue fusion, and without any fusion: the like-for-like
+# baseline of ORT_DISABLE_ALL), and ONNX Runtime (the PyPI wheel's library,
+# from the tests' venv) on the same unfused graph exported to ONNX with all
+# graph optimizations on and off; same thread count for all.
+# All five run in one process (benches/vs-ort), taking turns of BURST runs
+# in ROUNDS rounds: this machine kind changes speed for seconds at a time
+# (other tenants), and engines that take turns meet the same changes. The
+# comparisons are ratios within a round, median over rounds.
+# Then the JIT compile time of the fused graph in fresh processes, and the
+# conv 3x3 64->64 56x56 kernel against the FMA peak (one thread), direct and
+# as Winograd.
 #
-# usage: benches/runtime-resnet50.sh [THREADS] [ITERS] [ROUNDS]   (default: all cores, 20, 5)
+# usage: benches/runtime-resnet50.sh [THREADS] [ROUNDS] [BURST]   (default: all cores, 20, 4)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads=${1:-$(nproc)}
-iters=${2:-20}
-rounds=${3:-5}
+rounds=${2:-20}
+burst=${3:-4}
 out=bench-out
 mkdir -p "$out"
-cargo build --release -q -p qopt -p qgen -p qrun
+cargo build --release -q -p qopt -p qgen -p qrun -p quant-vs-ort
 python=$(scripts/python-env.sh)
 model="$out/resnet50-none.mlir"
 [ -f "$model" ] || target/release/qgen -o "$model"
 target/release/qopt --fuse-bn "$model" -o "$out/resnet50-fused.mlir"
 target/release/qopt export-onnx "$model" -o "$out/resnet50.onnx"
+ort_lib=$("$python" -c "import glob, os, onnxruntime as o; \
+print(sorted(glob.glob(os.path.join(os.path.dirname(o.__file__), 'capi', 'libonnxruntime.so*')))[0])")
 
-log="$out/runtime-resnet50-$threads.jsonl"
-: > "$log"
-bench() {
-  target/release/qrun bench "$out/resnet50-fused.mlir" --baseline "$model" --threads "$threads" \
-    --iters "$iters" --json "$@"
-}
-for round in $(seq "$rounds"); do
-  echo "round $round/$rounds" >&2
-  echo "{\"no_fusion\": $(bench --baseline-no-fusion)}" >> "$log"
-  echo "{\"epilogue_fusion\": $(bench)}" >> "$log"
-  echo "{\"ort\": $("$python" benches/ort_latency.py "$out/resnet50.onnx" "$threads" "$iters")}" >> "$log"
-done
-"$python" - "$log" "$threads" <<'PY'
-import json, statistics, sys
-rows = [json.loads(line) for line in open(sys.argv[1])]
-def med(values):
-    return statistics.median(values)
-nf = [r["no_fusion"] for r in rows if "no_fusion" in r]
-ef = [r["epilogue_fusion"] for r in rows if "epilogue_fusion" in r]
-ort = [r["ort"] for r in rows if "ort" in r]
-print(f"ResNet-50, {sys.argv[2]} threads, {len(nf)} rounds (median over rounds of each round's median, ms)")
-print(f"  qrun JIT, fused graph:                        {med([r['median_ms'] for r in nf + ef]):8.1f}")
-print(f"  qrun JIT, unfused graph, epilogue fusion:     {med([r['baseline']['median_ms'] for r in ef]):8.1f}")
-print(f"  qrun JIT, unfused graph, no fusion:           {med([r['baseline']['median_ms'] for r in nf]):8.1f}")
-print(f"  ONNX Runtime ORT_ENABLE_ALL:                  {med([r['ort_enable_all_ms'] for r in ort]):8.1f}")
-print(f"  ONNX Runtime ORT_DISABLE_ALL:                 {med([r['ort_disable_all_ms'] for r in ort]):8.1f}")
-print(f"  fusion speedup: qrun {med([r['speedup'] for r in nf]):.2f}x, ORT {med([r['ort_speedup'] for r in ort]):.2f}x")
-print(f"  qrun fused / ORT_ENABLE_ALL latency: "
-      f"{med([r['median_ms'] for r in nf + ef]) / med([r['ort_enable_all_ms'] for r in ort]):.2f}")
-print(f"  JIT compile of the fused graph: {med([r['compile_ms'] for r in nf + ef]):.0f} ms")
-print(f"  least single run: qrun fused {min(r['min_ms'] for r in nf + ef):.1f}, "
-      f"ORT_ENABLE_ALL {min(r['ort_enable_all_min_ms'] for r in ort):.1f} ms")
-PY
+echo "== ResNet-50, $threads threads, side by side in one process"
+target/release/vs-ort --ort-lib "$ort_lib" --fused "$out/resnet50-fused.mlir" --unfused "$model" \
+  --onnx "$out/resnet50.onnx" --threads "$threads" --rounds "$rounds" --burst "$burst"
+
+echo "== JIT compile of the fused graph, 5 fresh processes (ms)"
+for _ in 1 2 3 4 5; do
+  target/release/qrun bench "$out/resnet50-fused.mlir" --threads "$threads" --warmup 0 --iters 1 --json |
+    "$python" -c "import json, sys; print(round(json.load(sys.stdin)['compile_ms']))"
+done | sort -n | tr '\n' ' '
+echo
 
 echo "== conv 3x3 64->64 56x56, one thread: the direct kernel, then Winograd (GFLOP/s of the direct sum's work)"
 cat > "$out/conv64.mlir" <<'MLIR'
