@@ -80,6 +80,9 @@ struct EngineSummary {
     name: &'static str,
     median_ms: f64,
     min_ms: f64,
+    /// The median of each turn, round by round: how the machine's speed
+    /// moved under this engine.
+    turn_medians_ms: Vec<f64>,
 }
 
 #[derive(Serialize)]
@@ -165,7 +168,12 @@ fn summarize(times: &Times, threads: usize, schedule: &Schedule) -> Summary {
         .enumerate()
         .map(|(e, &name)| {
             let all = times.all(e);
-            EngineSummary { name, median_ms: rounds::median(&all), min_ms: all[0] }
+            EngineSummary {
+                name,
+                median_ms: rounds::median(&all),
+                min_ms: all[0],
+                turn_medians_ms: times.turn_medians(e),
+            }
         })
         .collect();
     Summary {

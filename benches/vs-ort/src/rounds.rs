@@ -73,6 +73,11 @@ impl Times {
         median(&ratios)
     }
 
+    /// The median of each of `engine`'s turns, round by round.
+    pub fn turn_medians(&self, engine: usize) -> Vec<f64> {
+        self.times[engine].iter().map(|turn| median(turn)).collect()
+    }
+
     /// Rounds in which `a`'s turn median is below `b`'s.
     pub fn rounds_faster(&self, a: usize, b: usize) -> usize {
         self.times[a].iter().zip(&self.times[b]).filter(|(a, b)| median(a) < median(b)).count()
@@ -84,4 +89,33 @@ pub fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     sorted[sorted.len() / 2]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two engines over three rounds; the second is twice as slow in the
+    /// last round only.
+    fn times() -> Times {
+        Times {
+            times: vec![vec![vec![10.0, 12.0], vec![10.0], vec![20.0, 22.0]], vec![vec![11.0], vec![9.0], vec![44.0]]],
+        }
+    }
+
+    #[test]
+    fn ratios_are_taken_within_rounds() {
+        let t = times();
+        assert_eq!(t.turn_medians(0), vec![12.0, 10.0, 22.0]);
+        // Per round 11/12, 9/10, 44/22: the median is 11/12.
+        assert!((t.ratio(1, 0) - 11.0 / 12.0).abs() < 1e-12);
+        assert_eq!(t.rounds_faster(0, 1), 1);
+        assert_eq!(t.all(0), vec![10.0, 10.0, 12.0, 20.0, 22.0]);
+    }
+
+    #[test]
+    fn median_takes_the_upper_middle_of_an_even_count() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 3.0);
+    }
 }

@@ -76,6 +76,7 @@ fn times_five_engines_that_agree() {
     for e in engines {
         let (median, least) = (e["median_ms"].as_f64().unwrap(), e["min_ms"].as_f64().unwrap());
         assert!(least > 0.0 && least <= median, "{e}");
+        assert_eq!(e["turn_medians_ms"].as_array().unwrap().len(), 3, "{e}");
     }
     for ratio in ["ort_all_over_fused", "qrun_fusion_speedup", "ort_fusion_speedup", "fold_speedup"] {
         let r = summary[ratio].as_f64().unwrap();
