@@ -7,6 +7,7 @@ use ort::{
     session::{builder::GraphOptimizationLevel, Session},
     value::TensorRef,
 };
+use quant_dialect::diag::Capture;
 use quant_runtime::{
     jit::{Executor, Options},
     Tensor,
@@ -31,8 +32,13 @@ impl Engine {
     pub fn jit(path: &str, entry: &str, mode: JitMode, seed: u64) -> Result<Self> {
         let source = std::fs::read_to_string(path).with_context(|| format!("cannot read '{path}'"))?;
         let context = quant_dialect::create_context().map_err(|e| anyhow!("{e}"))?;
-        let module =
-            quant_dialect::parse_source(&context, &source, path).ok_or_else(|| anyhow!("{path}: invalid model"))?;
+        let capture = Capture::new(&context);
+        let module = quant_dialect::parse_source(&context, &source, path)
+            .filter(|m| quant_dialect::verify::verify_module(m).is_ok())
+            .ok_or_else(|| {
+                let diagnostics: Vec<String> = capture.take().iter().map(ToString::to_string).collect();
+                anyhow!("{path}: invalid model\n{}", diagnostics.join("\n"))
+            })?;
         let options = Options { threads: mode.threads, fuse: mode.fuse, ..Options::default() };
         let executor = Executor::compile(&module, entry, options).map_err(|e| anyhow!("{path}: {e}"))?;
         let inputs = match executor.inputs() {

@@ -40,7 +40,7 @@ struct Args {
     threads: Option<usize>,
     #[arg(long, default_value_t = 20)]
     rounds: usize,
-    /// Runs per turn, the first one untimed.
+    /// Runs per turn (at least 2), the first one untimed.
     #[arg(long, default_value_t = 4)]
     burst: usize,
     /// Pause between turns, in ms.
@@ -131,9 +131,9 @@ fn run(args: &Args) -> Result<()> {
     check_agreement(&mut engines, args.max_rel)?;
     let schedule = Schedule {
         rounds: args.rounds.max(1),
-        burst: args.burst,
+        burst: args.burst.max(2),
         gap: Duration::from_millis(args.gap_ms),
-        warm_up: Duration::try_from_secs_f64(args.warmup_s)?,
+        warm_up: Duration::try_from_secs_f64(args.warmup_s).context("--warmup-s")?,
     };
     let summary = summarize(&rounds::run(&mut engines, &schedule)?, threads, &schedule);
     if args.json {

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 /// How the engines take turns.
 pub struct Schedule {
     pub rounds: usize,
-    /// Runs per turn; the first of each turn is not timed (it starts with
-    /// the previous engine's data in the caches).
+    /// Runs per turn, at least 2: the first of each turn is not timed (it
+    /// starts with the previous engine's data in the caches).
     pub burst: usize,
     /// Pause between turns, so that one engine's idle worker threads have
     /// stopped spinning before the next engine starts.
@@ -44,7 +44,7 @@ pub fn run(engines: &mut [Engine], schedule: &Schedule) -> Result<Times> {
         for e in order {
             std::thread::sleep(schedule.gap);
             engines[e].run()?;
-            let turn = (1..schedule.burst.max(2))
+            let turn = (1..schedule.burst)
                 .map(|_| {
                     let start = Instant::now();
                     engines[e].run()?;

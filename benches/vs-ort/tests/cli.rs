@@ -105,3 +105,15 @@ fn a_missing_runtime_library_is_an_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.starts_with("error: ") && !stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn an_invalid_model_is_reported_at_its_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let [unfused, _, onnx] = models(dir.path());
+    let bad = dir.path().join("bad.mlir");
+    std::fs::write(&bad, UNFUSED.replace("%r = \"quant.relu\"(%n)", "%r = \"quant.relu\"(%q)")).unwrap();
+    let out = vs_ort(&ort_library(), &[unfused, bad.clone(), onnx], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("{}:9:", bad.display())) && stderr.contains("error:"), "{stderr}");
+}
