@@ -185,15 +185,16 @@ fn quantize_and_dequantize_per_tensor() {
 }
 
 #[test]
-fn quantize_rounds_half_to_even() {
-    let f = ty(&[6], "f32");
-    let source = single("quantize", "{scale = 1.0 : f32, zero_point = 0 : i32}", &[f], &ty(&[6], "i8"));
-    let x = Tensor::F32(ArrayD::from_shape_vec(IxDyn(&[6]), vec![0.5, 1.5, 2.5, -0.5, -1.5, 300.0]).unwrap());
+fn quantize_rounds_half_to_even_saturates_and_maps_nan_to_zero() {
+    let values = vec![0.5, 1.5, 2.5, -0.5, -1.5, 300.0, f32::NAN, f32::INFINITY, f32::NEG_INFINITY];
+    let f = ty(&[values.len()], "f32");
+    let source = single("quantize", "{scale = 1.0 : f32, zero_point = 0 : i32}", &[f], &ty(&[values.len()], "i8"));
+    let x = Tensor::F32(ArrayD::from_shape_vec(IxDyn(&[values.len()]), values).unwrap());
     let context = quant_dialect::create_context().unwrap();
     let module = quant_dialect::parse_source(&context, &source, "test.mlir").unwrap();
     let y =
         Executor::compile(&module, "main", Options { threads: 1, ..Options::default() }).unwrap().run(&[x]).unwrap();
-    assert_eq!(y[0].as_int().unwrap().as_slice().unwrap(), [0, 2, 2, 0, -2, 127]);
+    assert_eq!(y[0].as_int().unwrap().as_slice().unwrap(), [0, 2, 2, 0, -2, 127, 0, 127, -128]);
 }
 
 #[test]
