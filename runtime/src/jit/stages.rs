@@ -171,14 +171,17 @@ fn unary<'ctx>(ir: &Ir<'ctx>, u: Unary, x: VectorValue<'ctx>) -> Res<VectorValue
             ir.select_if(FloatPredicate::OGT, low, c(1.0)?, c(1.0)?)?
         }
         Unary::Gelu { tanh: false } => {
-            let erf = per_lane(ir, "erff", ir.b.build_float_mul(x, c(std::f64::consts::FRAC_1_SQRT_2)?, "")?)?;
-            half_x_times_one_plus(ir, x, erf)?
+            let y = ir.b.build_float_mul(x, c(std::f64::consts::FRAC_1_SQRT_2)?, "")?;
+            let half_x = ir.b.build_float_mul(x, c(0.5)?, "")?;
+            ir.b.build_float_mul(half_x, one_plus_erf(ir, y)?, "")?
         }
+        // 0.5·x·(1 + tanh(u)) as x·sigmoid(2u): the same, without 1 + tanh
+        // cancelling to 0 where u is very negative.
         Unary::Gelu { tanh: true } => {
             let cube = ir.b.build_float_mul(ir.b.build_float_mul(x, x, "")?, x, "")?;
             let inner = ir.fma(cube, c(0.044715)?, x)?;
-            let t = tanh(ir, ir.b.build_float_mul(inner, c((2.0 / std::f64::consts::PI).sqrt())?, "")?)?;
-            half_x_times_one_plus(ir, x, t)?
+            let two_u = ir.b.build_float_mul(inner, c(2.0 * (2.0 / std::f64::consts::PI).sqrt())?, "")?;
+            ir.b.build_float_mul(x, sigmoid(ir, two_u)?, "")?
         }
         // ONNX Clip: NaN becomes max (as f64::min does); min > max gives max.
         Unary::Clip { min, max } => {
@@ -188,12 +191,36 @@ fn unary<'ctx>(ir: &Ir<'ctx>, u: Unary, x: VectorValue<'ctx>) -> Res<VectorValue
     })
 }
 
-/// 0.5·x·(1 + t), the common tail of both gelu forms.
-fn half_x_times_one_plus<'ctx>(ir: &Ir<'ctx>, x: VectorValue<'ctx>, t: VectorValue<'ctx>) -> Res<VectorValue<'ctx>> {
-    let width = x.get_type().get_size();
-    let one_plus = ir.b.build_float_add(t, ir.splat_f32(1.0, width)?, "")?;
-    let half_x = ir.b.build_float_mul(x, ir.splat_f32(0.5, width)?, "")?;
-    ir.b.build_float_mul(half_x, one_plus, "")
+/// 1 + erf(y) on whole vectors, as erfc(−y) (libm's erff would run per
+/// lane): erfc(|y|) ≈ t·e^(P(t) − y²) with t = 1/(1 + |y|/2) and P of
+/// degree 9 (the Chebyshev fit of Numerical Recipes' `erfcc`, fractional
+/// error below 1.2e-7); erfc(−y) is 2 − erfc(|y|) for y ≥ 0. Keeping
+/// erfc, not 1 + erf, keeps its relative accuracy where gelu is tiny.
+fn one_plus_erf<'ctx>(ir: &Ir<'ctx>, y: VectorValue<'ctx>) -> Res<VectorValue<'ctx>> {
+    const P: [f64; 10] = [
+        0.17087277,
+        -0.82215223,
+        1.48851587,
+        -1.13520398,
+        0.27886807,
+        -0.18628806,
+        0.09678418,
+        0.37409196,
+        1.00002368,
+        -1.26551223,
+    ];
+    let c = |v: f64| ir.splat_f32(v, y.get_type().get_size());
+    let z = ir.intrinsic("llvm.fabs", y.get_type().into(), &[y.into()])?.into_vector_value();
+    let t = ir.b.build_float_div(c(1.0)?, ir.fma(z, c(0.5)?, c(1.0)?)?, "")?;
+    let mut p = c(P[0])?;
+    for k in &P[1..] {
+        p = ir.fma(p, t, c(*k)?)?;
+    }
+    let minus_z = ir.b.build_float_neg(z, "")?;
+    let erfc = ir.b.build_float_mul(t, exp(ir, ir.fma(minus_z, z, p)?)?, "")?;
+    let two_minus = ir.b.build_float_sub(c(2.0)?, erfc, "")?;
+    let non_negative = ir.b.build_float_compare(FloatPredicate::OGE, y, c(0.0)?, "")?;
+    Ok(ir.b.build_select(non_negative, two_minus, erfc, "")?.into_vector_value())
 }
 
 /// e^x on whole vectors (LLVM turns `llvm.exp` of a vector into one libm
@@ -242,8 +269,25 @@ fn to_int<'ctx>(ir: &Ir<'ctx>, x: VectorValue<'ctx>) -> Res<VectorValue<'ctx>> {
     ir.b.build_float_to_signed_int(x, ir.i32.vec_type(width), "")
 }
 
+/// tanh on whole vectors (LLVM calls tanhf per lane), for mish: from
+/// |x| = 1/4 on, 1 − 2/(e^(2|x|) + 1) with the sign of x (e^(2|x|)
+/// overflowing to +∞ gives ±1); below, where that form cancels, the odd
+/// Taylor series to x⁹ (relative error below 1e-8 at 1/4).
 fn tanh<'ctx>(ir: &Ir<'ctx>, x: VectorValue<'ctx>) -> Res<VectorValue<'ctx>> {
-    Ok(ir.intrinsic("llvm.tanh", x.get_type().into(), &[x.into()])?.into_vector_value())
+    let c = |v: f64| ir.splat_f32(v, x.get_type().get_size());
+    let a = ir.intrinsic("llvm.fabs", x.get_type().into(), &[x.into()])?.into_vector_value();
+    let e = exp(ir, ir.b.build_float_add(a, a, "")?)?;
+    let far =
+        ir.b.build_float_sub(c(1.0)?, ir.b.build_float_div(c(2.0)?, ir.b.build_float_add(e, c(1.0)?, "")?, "")?, "")?;
+    let far = ir.intrinsic("llvm.copysign", x.get_type().into(), &[far.into(), x.into()])?.into_vector_value();
+    let x2 = ir.b.build_float_mul(x, x, "")?;
+    let mut p = c(62.0 / 2835.0)?;
+    for k in [-17.0 / 315.0, 2.0 / 15.0, -1.0 / 3.0, 1.0] {
+        p = ir.fma(p, x2, c(k)?)?;
+    }
+    let near = ir.b.build_float_mul(x, p, "")?;
+    let small = ir.b.build_float_compare(FloatPredicate::OLT, a, c(0.25)?, "")?;
+    Ok(ir.b.build_select(small, near, far, "")?.into_vector_value())
 }
 
 fn sigmoid<'ctx>(ir: &Ir<'ctx>, x: VectorValue<'ctx>) -> Res<VectorValue<'ctx>> {
