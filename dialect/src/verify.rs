@@ -13,6 +13,22 @@ use melior::ir::{
     Module, OperationRef, ValueLike,
 };
 
+/// Parses `source` (MLIR text or bytecode, named `name` in locations) and
+/// verifies it; the error is MLIR's diagnostics, one per line (or a plain
+/// "invalid model" when there are none).
+pub fn parse_verified<'c>(context: &'c melior::Context, source: &[u8], name: &str) -> Result<Module<'c>, String> {
+    let capture = diag::Capture::new(context);
+    let module = crate::ffi::parse_module(context, source, name).filter(|m| verify_module(m).is_ok());
+    module.ok_or_else(|| {
+        let lines: Vec<String> = capture.take().iter().map(ToString::to_string).collect();
+        if lines.is_empty() {
+            format!("{name}: invalid model")
+        } else {
+            lines.join("\n")
+        }
+    })
+}
+
 /// Verifies every `quant` op of the module. Returns the number of errors
 /// (each already reported as a diagnostic) when there are any.
 pub fn verify_module(module: &Module) -> Result<(), usize> {

@@ -7,7 +7,6 @@ use ort::{
     session::{builder::GraphOptimizationLevel, Session},
     value::TensorRef,
 };
-use quant_dialect::diag::Capture;
 use quant_runtime::{
     jit::{Executor, Options},
     Tensor,
@@ -30,15 +29,9 @@ pub struct JitMode {
 impl Engine {
     /// Compiles `entry` of the model at `path` for the JIT.
     pub fn jit(path: &str, entry: &str, mode: JitMode, seed: u64) -> Result<Self> {
-        let source = std::fs::read_to_string(path).with_context(|| format!("cannot read '{path}'"))?;
+        let source = std::fs::read(path).with_context(|| format!("cannot read '{path}'"))?;
         let context = quant_dialect::create_context().map_err(|e| anyhow!("{e}"))?;
-        let capture = Capture::new(&context);
-        let module = quant_dialect::parse_source(&context, &source, path)
-            .filter(|m| quant_dialect::verify::verify_module(m).is_ok())
-            .ok_or_else(|| {
-                let diagnostics: Vec<String> = capture.take().iter().map(ToString::to_string).collect();
-                anyhow!("{path}: invalid model\n{}", diagnostics.join("\n"))
-            })?;
+        let module = quant_dialect::verify::parse_verified(&context, &source, path).map_err(anyhow::Error::msg)?;
         let options = Options { threads: mode.threads, fuse: mode.fuse, ..Options::default() };
         let executor = Executor::compile(&module, entry, options).map_err(|e| anyhow!("{path}: {e}"))?;
         let inputs = match executor.inputs() {

@@ -3,7 +3,6 @@
 
 use clap::ValueEnum;
 use melior::{ir::Module, Context};
-use quant_dialect::diag::Capture;
 use quant_dialect::tensor::ElemType;
 use quant_lowering::MlirEngine;
 use quant_runtime::{
@@ -49,17 +48,7 @@ impl EngineArgs {
 /// Parses and verifies the model at `path`; errors carry MLIR's diagnostics.
 pub fn parse<'c>(context: &'c Context, path: &str) -> Result<Module<'c>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot open model '{path}': {e}"))?;
-    let capture = Capture::new(context);
-    let module = quant_dialect::ffi::parse_module(context, &bytes, path)
-        .filter(|m| quant_dialect::verify::verify_module(m).is_ok());
-    module.ok_or_else(|| {
-        let lines: Vec<String> = capture.take().iter().map(ToString::to_string).collect();
-        if lines.is_empty() {
-            format!("{path}: invalid model")
-        } else {
-            lines.join("\n")
-        }
-    })
+    quant_dialect::verify::parse_verified(context, &bytes, path)
 }
 
 enum Engine {
