@@ -170,8 +170,7 @@ fn measure_interleaved(
     let mut timed = time_rounds(&[&a, &b], args, progress)?.into_iter();
     let ((a_times, a_out), (b_times, b_out)) = (timed.next().expect("two models"), timed.next().expect("two models"));
     let mut ratios: Vec<f64> = b_times.iter().zip(&a_times).map(|(b, a)| b / a).collect();
-    ratios.sort_by(f64::total_cmp);
-    let paired = ratios[ratios.len() / 2];
+    let paired = metrics::sort_median(&mut ratios);
     Ok(((summarize(&a, a_times, args)?, a_out), (summarize(&b, b_times, args)?, b_out), paired))
 }
 
@@ -192,13 +191,12 @@ fn agreement(model: (&str, &[Tensor]), baseline: (&str, &[Tensor])) -> Result<Ag
 }
 
 fn summarize(m: &Loaded, mut times: Vec<f64>, args: &Args) -> Result<Measurement, String> {
-    times.sort_by(f64::total_cmp);
+    let median_ms = metrics::sort_median(&mut times);
     let profile = match (args.profile, m.model.jit()) {
         (false, _) => None,
         (true, Some(executor)) => Some(profile::measure(executor, &m.inputs, args.iters)?),
         (true, None) => return Err("--profile needs the jit engine".into()),
     };
-    let median_ms = times[times.len() / 2];
     Ok(Measurement {
         model: m.path.clone(),
         compile_ms: m.compile_ms,

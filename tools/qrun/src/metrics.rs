@@ -46,6 +46,13 @@ pub fn compare(a: &[f64], b: &[f64], rtol: f64, atol: f64) -> Report {
     Report { max_abs, max_rel, cosine, outside, elements: a.len() }
 }
 
+/// Sorts `values` and returns their median (the upper middle one of an
+/// even count); callers read the least and largest off the sorted values.
+pub fn sort_median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
 /// Top-k class indices per row of a `[N, C]` output, best first.
 pub fn top_k(values: &[f64], row: usize, k: usize) -> Vec<Vec<usize>> {
     values
@@ -82,6 +89,13 @@ mod tests {
         let r = compare(&[f64::NAN], &[1.0], 1.0, 1.0);
         assert_eq!(r.outside, 1);
         assert!(r.max_abs.is_nan());
+    }
+
+    #[test]
+    fn median_of_an_even_count_is_the_upper_middle() {
+        let mut values = [4.0, 1.0, 3.0, 2.0];
+        assert_eq!(sort_median(&mut values), 3.0);
+        assert_eq!(values, [1.0, 2.0, 3.0, 4.0]);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `qrun bench --profile`: where the time of a JIT run goes, per step.
 
+use crate::metrics;
 use quant_runtime::{jit::Executor, Tensor};
 use serde::Serialize;
 
@@ -32,8 +33,7 @@ pub fn measure(executor: &Executor, inputs: &[Tensor], runs: usize) -> Result<Ve
         .zip(flops)
         .enumerate()
         .map(|(step, (((op, runs_as), mut times), flops))| {
-            times.sort_by(f64::total_cmp);
-            let median_ms = times[times.len() / 2];
+            let median_ms = metrics::sort_median(&mut times);
             StepTime { step, op, runs_as, median_ms, min_ms: times[0], gflops: flops / (median_ms * 1e6) }
         })
         .collect();
